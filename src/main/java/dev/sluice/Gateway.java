@@ -1,0 +1,96 @@
+package dev.sluice;
+
+import dev.sluice.bus.LocalCodec;
+import dev.sluice.cache.CacheVerticle;
+import dev.sluice.catalog.Catalog;
+import dev.sluice.catalog.SchemaVerifier;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.data.Database;
+import dev.sluice.data.Migrator;
+import dev.sluice.data.PgVerticle;
+import dev.sluice.demo.DemoLoader;
+import dev.sluice.http.HttpVerticle;
+import dev.sluice.metrics.MetricsVerticle;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.sqlclient.Pool;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Brings a gateway up in order, failing loudly at the first step that fails: migrate, verify the
+ * catalog against the live schema, load demo data if the database is empty, then deploy the
+ * metrics, cache and Postgres verticles, and the HTTP verticle last (it only takes traffic when
+ * everything behind it is up). {@link #close} undeploys in reverse, HTTP first, so in-flight
+ * requests drain while the data verticles still answer them.
+ */
+public final class Gateway {
+  private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+
+  private final Vertx vertx;
+  private final SluiceConfig config;
+  private final Catalog catalog;
+  private final List<String> deployments;
+
+  private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, List<String> deployments) {
+    this.vertx = vertx;
+    this.config = config;
+    this.catalog = catalog;
+    this.deployments = deployments;
+  }
+
+  public static Future<Gateway> start(Vertx vertx, SluiceConfig config, PrometheusMeterRegistry registry) {
+    LocalCodec.registerAll(vertx.eventBus());
+    Pool maintenance = Database.maintenancePool(vertx, config.pg());
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    return Migrator.migrate(vertx, config.pg())
+        .compose(n -> {
+          if (n > 0) LOG.info("applied " + n + " migration(s)");
+          return SchemaVerifier.verify(maintenance, config.resources());
+        })
+        .compose(catalog -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(catalog))
+        .eventually(maintenance::close)
+        .compose(catalog -> deploy(vertx, ids, () -> new MetricsVerticle(registry), 1)
+            .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(config), 1))
+            .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog), config.pg().verticleInstances()))
+            .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry), httpInstances(config)))
+            .map(v -> new Gateway(vertx, config, catalog, ids)));
+  }
+
+  private static int httpInstances(SluiceConfig config) {
+    return config.http().instances() > 0 ? config.http().instances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  }
+
+  private static Future<Void> deploy(Vertx vertx, List<String> ids, Supplier<? extends io.vertx.core.Deployable> verticle,
+                                     int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
+        .onSuccess(ids::add)
+        .mapEmpty();
+  }
+
+  /** Undeploys in reverse order of deployment: HTTP first, so in-flight requests drain. */
+  public Future<Void> close() {
+    Future<Void> f = Future.succeededFuture();
+    List<String> reversed = new ArrayList<>(deployments);
+    Collections.reverse(reversed);
+    for (String id : reversed) {
+      f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
+    }
+    return f;
+  }
+
+  public SluiceConfig config() {
+    return config;
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+}

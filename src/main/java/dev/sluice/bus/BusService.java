@@ -1,0 +1,66 @@
+package dev.sluice.bus;
+
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.auth.Principal;
+import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Function;
+
+/**
+ * Serves one data operation on its address for both kinds of sender: the HTTP verticle (a
+ * {@link DataRequest} through the local codec, answered with the raw JSON bytes) and any other
+ * event-bus consumer (a JSON message with {@code tenant} or {@code apiKey}, answered with JSON).
+ * Failures go back as a ReplyException: code = HTTP status, message = the JSON error body.
+ */
+public final class BusService {
+  private BusService() {}
+
+  public static Future<Void> serve(EventBus bus, String address, ApiKeys keys, Function<DataRequest, Future<Buffer>> op) {
+    MessageConsumer<Object> consumer = bus.consumer(address, msg -> handle(msg, keys, op));
+    return consumer.completion();
+  }
+
+  private static void handle(Message<Object> msg, ApiKeys keys, Function<DataRequest, Future<Buffer>> op) {
+    Future<Buffer> result;
+    boolean local = false;
+    try {
+      DataRequest req;
+      if (msg.body() instanceof DataRequest r) {
+        req = r;
+        local = true;
+      } else if (msg.body() instanceof JsonObject json) {
+        req = DataRequest.fromJson(json, tenantOf(json, keys));
+      } else {
+        throw ApiError.badRequest("The message must be a JSON object.");
+      }
+      result = op.apply(req);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    boolean replyRaw = local;
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(replyRaw ? new DataReply(ar.result(), null) : new JsonObject(ar.result()));
+      } else {
+        ApiError e = ErrorMapper.map(ar.cause());
+        msg.fail(e.status(), e.toJson().encode());
+      }
+    });
+  }
+
+  /** The tenant of a JSON bus message: from its API key, or the trusted in-cluster {@code tenant} field. */
+  static long tenantOf(JsonObject json, ApiKeys keys) {
+    String apiKey = json.getString("apiKey");
+    if (apiKey != null) return keys.lookup(apiKey).map(Principal::tenant).orElseThrow(ApiError::unauthorized);
+    Object t = json.getValue("tenant");
+    if (t instanceof Number n) return n.longValue();
+    throw ApiError.unauthorized();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.sluice.bus;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A request to a data verticle, as the HTTP verticle sends it in-process. The tenant comes from
+ * the caller's API key, never from the client. External event-bus consumers send the JSON form
+ * instead ({@link #fromJson}); both reach the same handler.
+ *
+ * @param query the HTTP query parameters (select, order, limit, after, page, count and filters);
+ *     a value is a string, or an array of strings when a key is repeated
+ * @param body the request body, or null
+ * @param local true when the sender is in this JVM and wants the reply as raw JSON bytes
+ */
+public record DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local) {
+
+  /** Operational keys of a bus message; everything else in it is a query parameter. */
+  private static final java.util.Set<String> ENVELOPE = java.util.Set.of("resource", "tenant", "apiKey", "id", "body");
+
+  public static DataRequest fromJson(JsonObject json, long tenant) {
+    JsonObject query = new JsonObject();
+    for (String k : json.fieldNames()) {
+      if (!ENVELOPE.contains(k)) query.put(k, json.getValue(k));
+    }
+    Object id = json.getValue("id");
+    Object body = json.getValue("body");
+    Buffer bodyBuffer = body == null ? null
+        : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(io.vertx.core.json.Json.encode(body));
+    return new DataRequest(json.getString("resource"), tenant, id == null ? null : id.toString(), query, bodyBuffer, false);
+  }
+
+  /** A query parameter as one string; a repeated key is a client error for single-valued parameters. */
+  public String param(String name) {
+    Object v = query.getValue(name);
+    if (v == null) return null;
+    if (v instanceof io.vertx.core.json.JsonArray a) {
+      if (a.size() != 1) throw dev.sluice.error.ApiError.badRequest("Parameter '" + name + "' may be given once.");
+      return String.valueOf(a.getValue(0));
+    }
+    return v.toString();
+  }
+}

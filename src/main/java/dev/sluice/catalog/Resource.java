@@ -1,0 +1,41 @@
+package dev.sluice.catalog;
+
+import dev.sluice.catalog.ResourceSpec.Kind;
+import dev.sluice.catalog.ResourceSpec.VectorSpec;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A resource after it was checked against the live schema: every field has a known type.
+ * Identifiers used in SQL come from here and nowhere else.
+ */
+public record Resource(
+    String name,
+    String table,
+    String primaryKey,
+    ColumnType primaryKeyType,
+    String tenantColumn,
+    Map<String, ColumnType> fields,
+    List<String> defaultSelect,
+    List<String> sortable,
+    Map<String, Relation> relations,
+    List<String> fullText,
+    Map<String, VectorSpec> vectors,
+    int cacheTtlSeconds,
+    int maxLimit) {
+
+  /**
+   * A verified relation. For ONE, {@code column} is ours and points at the target's primary key;
+   * for MANY, {@code column} is the target's and points at our primary key.
+   */
+  public record Relation(String name, String target, Kind kind, String column, int limit) {}
+
+  public boolean tenantScoped() {
+    return tenantColumn != null;
+  }
+
+  public boolean hasField(String f) {
+    return fields.containsKey(f);
+  }
+}

@@ -1,0 +1,219 @@
+package dev.sluice.config;
+
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.auth.Principal;
+import dev.sluice.auth.Role;
+import dev.sluice.catalog.ResourceSpec;
+import dev.sluice.catalog.ResourceSpec.Kind;
+import dev.sluice.catalog.ResourceSpec.Metric;
+import dev.sluice.catalog.ResourceSpec.RelationSpec;
+import dev.sluice.catalog.ResourceSpec.VectorSpec;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The whole configuration, typed and validated. Built once at start; immutable. */
+public record SluiceConfig(
+    Http http,
+    Pg pg,
+    Redis redis,
+    Cache cache,
+    Reads reads,
+    Demo demo,
+    ApiKeys apiKeys,
+    List<ResourceSpec> resources,
+    JsonObject raw) {
+
+  public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs) {}
+
+  public record Pg(String url, int verticleInstances, int poolSize, int pipeliningLimit, int maxWaitQueueSize,
+                   int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize) {}
+
+  public record Redis(String url, int poolSize, int maxWaiting, int timeoutMs) {}
+
+  public record Cache(int l1MaxEntries, String keyPrefix) {}
+
+  public record Reads(int defaultLimit, int maxLimit, int maxOffset, int coalesceMaxBatch) {}
+
+  public record Demo(boolean load, int leads, String documentsPath, int documentsLimit) {}
+
+  /** SQL identifiers accepted in the catalog: plain lower-case names, nothing that needs quoting. */
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  public static SluiceConfig from(JsonObject json) {
+    Settings root = new Settings("", json);
+    Settings h = root.child("http");
+    Http http = new Http(
+        h.string("host", "0.0.0.0"),
+        h.integer("port", 8080, 1, 65535),
+        h.integer("instances", 0, 0, 256),
+        h.number("bodyLimitBytes", 10L << 20),
+        h.integer("requestTimeoutMs", 30000, 100, 3_600_000),
+        h.integer("shutdownGraceMs", 10000, 0, 600_000));
+    if (http.bodyLimitBytes() < 1024) throw new ConfigException("http.bodyLimitBytes: must be at least 1024");
+
+    Settings p = root.child("pg");
+    Pg pg = new Pg(
+        p.string("url", null),
+        p.integer("verticleInstances", 2, 1, 64),
+        p.integer("poolSize", 4, 1, 500),
+        p.integer("pipeliningLimit", 256, 1, 100_000),
+        p.integer("maxWaitQueueSize", 512, 0, 1_000_000),
+        p.integer("connectionTimeoutMs", 2000, 1, 600_000),
+        p.integer("statementTimeoutMs", 5000, 1, 3_600_000),
+        p.integer("preparedStatementCacheSize", 512, 0, 100_000));
+    checkUrl("pg.url", pg.url(), "postgresql", "postgres");
+
+    Settings r = root.child("redis");
+    Redis redis = new Redis(
+        r.string("url", null),
+        r.integer("poolSize", 8, 1, 1000),
+        r.integer("maxWaiting", 512, 1, 1_000_000),
+        r.integer("timeoutMs", 250, 1, 60_000));
+    checkUrl("redis.url", redis.url(), "redis", "rediss");
+
+    Settings c = root.child("cache");
+    Cache cache = new Cache(c.integer("l1MaxEntries", 100_000, 0, 100_000_000), c.string("keyPrefix", "sluice:"));
+
+    Settings rd = root.child("reads");
+    Reads reads = new Reads(
+        rd.integer("defaultLimit", 20, 1, 100_000),
+        rd.integer("maxLimit", 1000, 1, 100_000),
+        rd.integer("maxOffset", 10_000, 0, 100_000_000),
+        rd.integer("coalesceMaxBatch", 256, 1, 10_000));
+    if (reads.defaultLimit() > reads.maxLimit()) {
+      throw new ConfigException("reads.defaultLimit: must not exceed reads.maxLimit (" + reads.maxLimit() + ")");
+    }
+
+    Settings d = root.child("demo");
+    Demo demo = new Demo(
+        d.bool("load", true),
+        d.integer("leads", 100_000, 0, 100_000_000),
+        d.string("documentsPath", "../shared/data/debian-minilm"),
+        d.integer("documentsLimit", 0, 0, 100_000_000));
+
+    ApiKeys keys = apiKeys(root.child("auth"));
+    List<ResourceSpec> resources = resources(root.child("resources"), reads.maxLimit());
+    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, json);
+  }
+
+  private static void checkUrl(String key, String url, String... schemes) {
+    try {
+      URI uri = new URI(url);
+      if (uri.getScheme() == null || !List.of(schemes).contains(uri.getScheme()) || uri.getHost() == null) {
+        throw new ConfigException(key + ": must be a URL like " + schemes[0] + "://host:port/...");
+      }
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(key + ": is not a valid URL");
+    }
+  }
+
+  private static ApiKeys apiKeys(Settings auth) {
+    Map<String, Principal> byKey = new LinkedHashMap<>();
+    for (Settings k : auth.objects("keys")) {
+      String key = k.string("key", null);
+      String roleName = k.string("role", null);
+      Role role;
+      try {
+        role = Role.valueOf(roleName.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(k.key("role") + ": must be reader, writer or admin, got '" + roleName + "'");
+      }
+      long tenant = k.number("tenant", -1);
+      if (tenant < 0) throw new ConfigException(k.key("tenant") + ": is required and must be >= 0");
+      if (byKey.put(key, new Principal(tenant, role)) != null) {
+        throw new ConfigException(k.key("key") + ": is declared twice");
+      }
+    }
+    return new ApiKeys(byKey);
+  }
+
+  private static List<ResourceSpec> resources(Settings all, int globalMaxLimit) {
+    List<ResourceSpec> out = new ArrayList<>();
+    for (String name : all.names()) {
+      Settings s = all.child(name);
+      identifier(s.key(""), name);
+      String table = identifier(s.key("table"), s.string("table", name));
+      String pk = identifier(s.key("primaryKey"), s.string("primaryKey", "id"));
+      String tenant = s.optionalString("tenantColumn");
+      if (tenant != null) identifier(s.key("tenantColumn"), tenant);
+      List<String> fields = s.strings("fields");
+      if (fields.isEmpty()) throw new ConfigException(s.key("fields") + ": must list at least one field");
+      Set<String> fieldSet = new HashSet<>();
+      for (String f : fields) {
+        identifier(s.key("fields"), f);
+        if (!fieldSet.add(f)) throw new ConfigException(s.key("fields") + ": '" + f + "' is listed twice");
+      }
+      if (!fieldSet.contains(pk)) throw new ConfigException(s.key("fields") + ": must include the primary key '" + pk + "'");
+      List<String> sortable = s.strings("sortable");
+      for (String f : sortable) {
+        if (!fieldSet.contains(f)) throw new ConfigException(s.key("sortable") + ": '" + f + "' is not an exposed field");
+      }
+      List<String> fullText = s.strings("fullText");
+      for (String f : fullText) {
+        if (!fieldSet.contains(f)) throw new ConfigException(s.key("fullText") + ": '" + f + "' is not an exposed field");
+      }
+      Map<String, RelationSpec> relations = new LinkedHashMap<>();
+      Settings rels = s.child("relations");
+      for (String relName : rels.names()) {
+        Settings rs = rels.child(relName);
+        identifier(rs.key(""), relName);
+        if (fieldSet.contains(relName)) throw new ConfigException(rs.key("") + ": has the name of a field");
+        String kindName = rs.string("kind", null);
+        Kind kind;
+        try {
+          kind = Kind.valueOf(kindName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(rs.key("kind") + ": must be one or many, got '" + kindName + "'");
+        }
+        relations.put(relName, new RelationSpec(relName, rs.string("resource", null), kind,
+            identifier(rs.key("column"), rs.string("column", null)), rs.integer("limit", 20, 1, 1000)));
+      }
+      Map<String, VectorSpec> vectors = new LinkedHashMap<>();
+      Settings vs = s.child("vectors");
+      for (String col : vs.names()) {
+        if (!fieldSet.contains(col)) throw new ConfigException(vs.key(col) + ": is not an exposed field");
+        Settings v = vs.child(col);
+        String metricName = v.string("metric", "cosine");
+        Metric metric = switch (metricName.toLowerCase(Locale.ROOT)) {
+          case "cosine" -> Metric.COSINE;
+          case "l2" -> Metric.L2;
+          case "ip", "inner_product" -> Metric.INNER_PRODUCT;
+          default -> throw new ConfigException(v.key("metric") + ": must be cosine, l2 or inner_product, got '" + metricName + "'");
+        };
+        vectors.put(col, new VectorSpec(col, v.integer("dimensions", 0, 1, 16000), metric));
+      }
+      out.add(new ResourceSpec(name, table, pk, tenant, List.copyOf(fields), List.copyOf(sortable),
+          relations, List.copyOf(fullText), vectors,
+          s.integer("cacheTtlSeconds", 60, 0, 86_400 * 30),
+          s.integer("maxLimit", globalMaxLimit, 1, globalMaxLimit)));
+    }
+    // Relations must point at declared resources.
+    Set<String> names = new HashSet<>();
+    out.forEach(r -> names.add(r.name()));
+    for (ResourceSpec r : out) {
+      for (RelationSpec rel : r.relations().values()) {
+        if (!names.contains(rel.resource())) {
+          throw new ConfigException("resources." + r.name() + ".relations." + rel.name()
+              + ".resource: '" + rel.resource() + "' is not a declared resource");
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static String identifier(String key, String value) {
+    if (!IDENTIFIER.matcher(value).matches()) {
+      throw new ConfigException(key + ": '" + value + "' is not a plain lower-case SQL identifier");
+    }
+    return value;
+  }
+}

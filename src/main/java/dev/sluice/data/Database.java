@@ -1,0 +1,74 @@
+package dev.sluice.data;
+
+import dev.sluice.config.SluiceConfig;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the Postgres clients from configuration. In Vert.x 5 {@code PgBuilder.client()} is the
+ * pipelined pooled client (single statements, no connection acquisition) and
+ * {@code PgBuilder.pool()} the pool for transactions. Both bound their wait queue and time, so a
+ * saturated database yields 503 overloaded instead of an unbounded queue.
+ */
+public final class Database {
+  private Database() {}
+
+  public static PgConnectOptions connectOptions(SluiceConfig.Pg pg) {
+    return connectOptions(pg, pg.statementTimeoutMs());
+  }
+
+  /** @param statementTimeoutMs 0 for none (maintenance work such as the demo load) */
+  public static PgConnectOptions connectOptions(SluiceConfig.Pg pg, int statementTimeoutMs) {
+    return PgConnectOptions.fromUri(pg.url())
+        .setPipeliningLimit(pg.pipeliningLimit())
+        .setCachePreparedStatements(pg.preparedStatementCacheSize() > 0)
+        .setPreparedStatementCacheMaxSize(Math.max(1, pg.preparedStatementCacheSize()))
+        // Applies to every statement on the connection: the per-request bound (-> 504).
+        .addProperty("statement_timeout", String.valueOf(statementTimeoutMs))
+        .addProperty("application_name", "sluice")
+        // JSON built in PostgreSQL renders timestamps in the session zone: make it UTC everywhere.
+        .addProperty("TimeZone", "UTC");
+  }
+
+  private static PoolOptions poolOptions(SluiceConfig.Pg pg, int size, String name) {
+    return new PoolOptions()
+        .setMaxSize(size)
+        .setMaxWaitQueueSize(pg.maxWaitQueueSize())
+        .setConnectionTimeout(pg.connectionTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setName(name);
+  }
+
+  /** The pipelined client for single statements (reads). */
+  public static SqlClient pipelinedClient(Vertx vertx, SluiceConfig.Pg pg) {
+    return PgBuilder.client()
+        .with(poolOptions(pg, pg.poolSize(), "sluice-pipelined"))
+        .connectingTo(connectOptions(pg))
+        .using(vertx)
+        .build();
+  }
+
+  /** A small pool without statement timeout for start-up work: schema checks and the demo load. */
+  public static Pool maintenancePool(Vertx vertx, SluiceConfig.Pg pg) {
+    return PgBuilder.pool()
+        .with(poolOptions(pg, 2, "sluice-maintenance"))
+        .connectingTo(connectOptions(pg, 0))
+        .using(vertx)
+        .build();
+  }
+
+  /** The pool for transactions (writes, SET LOCAL). */
+  public static Pool pool(Vertx vertx, SluiceConfig.Pg pg, int size, String name) {
+    return PgBuilder.pool()
+        .with(poolOptions(pg, size, name))
+        .connectingTo(connectOptions(pg))
+        .using(vertx)
+        .build();
+  }
+}

@@ -1,0 +1,201 @@
+package dev.sluice.data;
+
+import dev.sluice.catalog.ColumnType;
+import dev.sluice.catalog.Resource;
+import dev.sluice.error.ApiError;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * PostgREST-style filters ({@code status=eq.new}, {@code id=in.(1,2)}, {@code title=ilike.*roof*},
+ * {@code text=fts.postgres}, each optionally negated with {@code not.}), typed against the column
+ * types. Column names come from the catalog; every value is a bind parameter.
+ */
+final class Filters {
+  /** Query parameters that are not filters. */
+  static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
+
+  enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
+
+  record Filter(String column, ColumnType type, Op op, boolean negated, Object value) {}
+
+  private final List<Filter> filters;
+  /** Canonical text of the filters, to bind cursors and cache keys to them. */
+  private final String canonical;
+
+  private Filters(List<Filter> filters, String canonical) {
+    this.filters = filters;
+    this.canonical = canonical;
+  }
+
+  static Filters parse(Resource resource, JsonObject query) {
+    return parse(resource, query, RESERVED);
+  }
+
+  static Filters parse(Resource resource, JsonObject query, Set<String> reserved) {
+    List<Filter> out = new ArrayList<>();
+    TreeMap<String, List<String>> canonical = new TreeMap<>();
+    for (String key : query.fieldNames()) {
+      if (reserved.contains(key)) continue;
+      ColumnType type = resource.fields().get(key);
+      if (type == null) {
+        throw ApiError.badRequest("Unknown filter field '" + Selection.printable(key) + "'.",
+            new JsonObject().put("allowed", new JsonArray(new ArrayList<>(resource.fields().keySet()))));
+      }
+      Object raw = query.getValue(key);
+      List<String> values = new ArrayList<>();
+      if (raw instanceof JsonArray a) a.forEach(v -> values.add(String.valueOf(v)));
+      else values.add(String.valueOf(raw));
+      for (String v : values) {
+        out.add(parseOne(resource, key, type, v));
+        canonical.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+      }
+    }
+    canonical.values().forEach(java.util.Collections::sort);
+    return new Filters(List.copyOf(out), canonical.toString());
+  }
+
+  /** Parses a filter string such as "section=eq.web&priority=gte.3" (the search body's form). */
+  static Filters parseQueryString(Resource resource, String qs) {
+    JsonObject q = new JsonObject();
+    if (qs != null && !qs.isBlank()) {
+      for (String part : qs.split("&")) {
+        if (part.isEmpty()) continue;
+        int eq = part.indexOf('=');
+        if (eq <= 0) throw ApiError.badRequest("Malformed filter '" + Selection.printable(part) + "'.");
+        String k = java.net.URLDecoder.decode(part.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+        String v = java.net.URLDecoder.decode(part.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+        Object prev = q.getValue(k);
+        if (prev == null) q.put(k, v);
+        else if (prev instanceof JsonArray a) a.add(v);
+        else q.put(k, new JsonArray().add(prev).add(v));
+      }
+    }
+    return parse(resource, q, Set.of());
+  }
+
+  private static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
+    boolean negated = false;
+    String s = spec;
+    if (s.startsWith("not.")) {
+      negated = true;
+      s = s.substring(4);
+    }
+    int dot = s.indexOf('.');
+    if (dot <= 0) throw bad(column, "expected operator.value, e.g. eq.1");
+    Op op;
+    try {
+      op = Op.valueOf(s.substring(0, dot).toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw bad(column, "unknown operator; use eq, neq, gt, gte, lt, lte, in, is, like, ilike or fts");
+    }
+    String text = s.substring(dot + 1);
+    Object value;
+    switch (op) {
+      case IS -> {
+        value = switch (text) {
+          case "null", "not_null", "true", "false", "unknown" -> text;
+          default -> throw bad(column, "is takes null, not_null, true, false or unknown");
+        };
+        if ((text.equals("true") || text.equals("false") || text.equals("unknown")) && type != ColumnType.BOOL) {
+          throw bad(column, "is." + text + " needs a boolean field");
+        }
+      }
+      case IN -> value = parseList(column, type, text);
+      case LIKE, ILIKE -> {
+        if (!type.isText()) throw bad(column, op.name().toLowerCase() + " needs a text field");
+        value = text.replace('*', '%');
+      }
+      case FTS -> {
+        if (!resource.fullText().contains(column)) throw bad(column, "fts needs a full-text field");
+        value = text;
+      }
+      default -> {
+        if (!type.comparable() && op != Op.EQ && op != Op.NEQ) throw bad(column, "this field cannot be compared");
+        value = parseValue(column, type, text);
+      }
+    }
+    return new Filter(column, type, op, negated, value);
+  }
+
+  private static Object parseValue(String column, ColumnType type, String text) {
+    try {
+      return type.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw bad(column, "'" + Selection.printable(text) + "' is not " + type.describe());
+    }
+  }
+
+  /** {@code (1,2,"a,b")}: values separated by commas, double quotes protect commas. */
+  private static Object parseList(String column, ColumnType type, String text) {
+    if (!text.startsWith("(") || !text.endsWith(")")) throw bad(column, "in takes a list like in.(1,2,3)");
+    String body = text.substring(1, text.length() - 1);
+    List<String> items = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) {
+        items.add(cur.toString());
+        cur.setLength(0);
+      } else cur.append(c);
+    }
+    if (!body.isEmpty()) items.add(cur.toString());
+    if (items.size() > 10_000) throw bad(column, "in takes at most 10000 values");
+    Object first = items.isEmpty() ? null : parseValue(column, type, items.get(0));
+    Class<?> elem = first == null ? String.class : first.getClass();
+    Object array = Array.newInstance(elem, items.size());
+    for (int i = 0; i < items.size(); i++) Array.set(array, i, i == 0 ? first : parseValue(column, type, items.get(i)));
+    return array;
+  }
+
+  private static ApiError bad(String column, String reason) {
+    return ApiError.badRequest("Bad filter on '" + column + "': " + reason + ".",
+        new JsonObject().put("field", column).put("reason", reason));
+  }
+
+  boolean isEmpty() {
+    return filters.isEmpty();
+  }
+
+  String canonical() {
+    return canonical;
+  }
+
+  /** Appends " AND ..." for each filter. */
+  void render(StringBuilder sql, String alias, SqlParams params) {
+    for (Filter f : filters) {
+      sql.append(" AND ");
+      if (f.negated()) sql.append("NOT ");
+      String col = alias + "." + f.column();
+      switch (f.op()) {
+        case EQ -> sql.append(col).append(" = ").append(params.bind(f.value()));
+        case NEQ -> sql.append(col).append(" <> ").append(params.bind(f.value()));
+        case GT -> sql.append(col).append(" > ").append(params.bind(f.value()));
+        case GTE -> sql.append(col).append(" >= ").append(params.bind(f.value()));
+        case LT -> sql.append(col).append(" < ").append(params.bind(f.value()));
+        case LTE -> sql.append(col).append(" <= ").append(params.bind(f.value()));
+        case IN -> sql.append(col).append(" = ANY(").append(params.bind(f.value())).append("::")
+            .append(f.type().pgName).append("[])");
+        case LIKE -> sql.append(col).append(" LIKE ").append(params.bind(f.value()));
+        case ILIKE -> sql.append(col).append(" ILIKE ").append(params.bind(f.value()));
+        case FTS -> sql.append("to_tsvector('english', ").append(col).append(") @@ plainto_tsquery('english', ")
+            .append(params.bind(f.value())).append(')');
+        case IS -> sql.append(col).append(switch ((String) f.value()) {
+          case "null" -> " IS NULL";
+          case "not_null" -> " IS NOT NULL";
+          case "true" -> " IS TRUE";
+          case "false" -> " IS FALSE";
+          default -> " IS UNKNOWN";
+        });
+      }
+    }
+  }
+}

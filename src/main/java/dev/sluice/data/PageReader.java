@@ -1,0 +1,166 @@
+package dev.sluice.data;
+
+import dev.sluice.bus.DataRequest;
+import dev.sluice.catalog.Catalog;
+import dev.sluice.catalog.Resource;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.error.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pages of a resource: keyset by default ({@code after}), offset with {@code page}. The rows'
+ * JSON is built by PostgreSQL in the same statement as the embedded relations; this class only
+ * joins the texts into the response body.
+ */
+final class PageReader {
+  private static final String T = "t";
+
+  private final Catalog catalog;
+  private final SluiceConfig.Reads limits;
+  private final SqlClient client;
+
+  PageReader(Catalog catalog, SluiceConfig.Reads limits, SqlClient client) {
+    this.catalog = catalog;
+    this.limits = limits;
+    this.client = client;
+  }
+
+  /** The SQL and parameters of one page; also what /admin/explain shows. */
+  record PageQuery(String sql, SqlParams params, Resource resource, Ordering order, Filters filters, int limit,
+                   Integer page, String count, String countSql, SqlParams countParams) {}
+
+  PageQuery plan(DataRequest req) {
+    Resource r = catalog.require(req.resource());
+    Selection sel = Selection.parse(catalog, r, req.param("select"));
+    Filters filters = Filters.parse(r, req.query());
+    Ordering order = Ordering.parse(r, req.param("order"));
+    int limit = parseLimit(req.param("limit"), r.maxLimit());
+    String pageParam = req.param("page");
+    String after = req.param("after");
+    Integer page = null;
+    if (pageParam != null) {
+      if (after != null) throw ApiError.badRequest("Use either page or after, not both.");
+      page = parsePositive("page", pageParam);
+      long offset = (long) (page - 1) * limit;
+      if (offset + limit > limits.maxOffset()) {
+        throw ApiError.badRequest("Offset pages end at row " + limits.maxOffset()
+            + "; page deeper with the keyset cursor: follow the 'next' cursor of a keyset page (after=...).",
+            new JsonObject().put("maxOffset", limits.maxOffset()).put("use", "after"));
+      }
+    }
+    String count = req.param("count");
+    if (count != null && !count.equals("exact") && !count.equals("estimated") && !count.equals("none")) {
+      throw ApiError.badRequest("count must be exact, estimated or none.");
+    }
+    if (count != null && page == null) throw ApiError.badRequest("count goes with offset pages (page=N).");
+
+    SqlParams params = new SqlParams();
+    String tenant = r.tenantScoped() ? params.bind(req.tenant()) : null;
+    StringBuilder where = new StringBuilder(" FROM ").append(r.table()).append(' ').append(T).append(" WHERE TRUE");
+    if (tenant != null) where.append(" AND ").append(T).append('.').append(r.tenantColumn()).append(" = ").append(tenant);
+    filters.render(where, T, params);
+
+    // The count runs the same WHERE with its own parameters (a separate, pipelined statement).
+    String countSql = null;
+    SqlParams countParams = null;
+    if ("exact".equals(count) || "estimated".equals(count)) {
+      countParams = new SqlParams();
+      StringBuilder cw = new StringBuilder(" FROM ").append(r.table()).append(' ').append(T).append(" WHERE TRUE");
+      if (r.tenantScoped()) cw.append(" AND ").append(T).append('.').append(r.tenantColumn()).append(" = ").append(countParams.bind(req.tenant()));
+      filters.render(cw, T, countParams);
+      countSql = "exact".equals(count) ? "SELECT count(*)" + cw : "EXPLAIN (FORMAT JSON) SELECT 1" + cw;
+    }
+
+    if (after != null) order.renderAfter(where, T, Cursor.decode(after, r.name(), order, filters), params);
+    StringBuilder sql = new StringBuilder("SELECT ").append(JsonProjection.render(sel, T, tenant == null ? "NULL" : tenant))
+        .append("::text");
+    for (Ordering.Key k : order.keys()) sql.append(", ").append(T).append('.').append(k.column());
+    sql.append(where).append(order.orderBy(T));
+    if (page == null) {
+      sql.append(" LIMIT ").append(params.bind(limit + 1)); // one more row tells whether a next page exists
+    } else {
+      sql.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
+    }
+    return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams);
+  }
+
+  Future<Buffer> read(DataRequest req) {
+    PageQuery q = plan(req);
+    Future<RowSet<Row>> rows = client.preparedQuery(q.sql()).execute(q.params().tuple());
+    if (q.page() == null) return rows.map(rs -> keysetBody(q, rs));
+    Future<Long> total = q.countSql() == null ? Future.succeededFuture(null)
+        : client.preparedQuery(q.countSql()).execute(q.countParams().tuple()).map(rs -> countOf(q, rs));
+    return Future.all(rows, total).map(v -> offsetBody(q, rows.result(), total.result()));
+  }
+
+  private static Long countOf(PageQuery q, RowSet<Row> rs) {
+    Row row = rs.iterator().next();
+    if ("exact".equals(q.count())) return row.getLong(0);
+    // EXPLAIN (FORMAT JSON): the planner's row estimate of the top plan node, as PostgREST does.
+    Object plan = row.getValue(0);
+    io.vertx.core.json.JsonArray arr = plan instanceof io.vertx.core.json.JsonArray a ? a
+        : new io.vertx.core.json.JsonArray(plan.toString());
+    return arr.getJsonObject(0).getJsonObject("Plan").getNumber("Plan Rows").longValue();
+  }
+
+  private Buffer keysetBody(PageQuery q, RowSet<Row> rs) {
+    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":[");
+    int n = 0;
+    Row last = null;
+    for (Row row : rs) {
+      if (n == q.limit()) break;
+      if (n++ > 0) out.appendByte((byte) ',');
+      out.appendString(row.getString(0));
+      last = row;
+    }
+    out.appendString("],\"next\":");
+    if (rs.size() > q.limit() && last != null) {
+      List<Object> values = new ArrayList<>();
+      for (int i = 0; i < q.order().keys().size(); i++) values.add(last.getValue(i + 1));
+      out.appendByte((byte) '"').appendString(Cursor.encode(q.resource().name(), q.order(), q.filters(), values)).appendByte((byte) '"');
+    } else {
+      out.appendString("null");
+    }
+    return out.appendByte((byte) '}');
+  }
+
+  private static Buffer offsetBody(PageQuery q, RowSet<Row> rs, Long total) {
+    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":[");
+    int n = 0;
+    for (Row row : rs) {
+      if (n++ > 0) out.appendByte((byte) ',');
+      out.appendString(row.getString(0));
+    }
+    out.appendString("],\"page\":").appendString(String.valueOf(q.page()))
+        .appendString(",\"limit\":").appendString(String.valueOf(q.limit()))
+        .appendString(",\"total\":").appendString(total == null ? "null" : total.toString())
+        .appendString(",\"totalPages\":")
+        .appendString(total == null ? "null" : String.valueOf((total + q.limit() - 1) / q.limit()));
+    return out.appendByte((byte) '}');
+  }
+
+  private int parseLimit(String text, int max) {
+    if (text == null) return Math.min(limits.defaultLimit(), max);
+    int limit = parsePositive("limit", text);
+    if (limit > max) throw ApiError.badRequest("limit must be at most " + max + ".");
+    return limit;
+  }
+
+  static int parsePositive(String name, String text) {
+    try {
+      int v = Integer.parseInt(text);
+      if (v >= 1) return v;
+    } catch (NumberFormatException ignored) {
+      // fall through to the 400
+    }
+    throw ApiError.badRequest(name + " must be a whole number of at least 1.");
+  }
+}

@@ -1,0 +1,24 @@
+package dev.sluice.data;
+
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects bind values while SQL text is built; every value becomes a {@code $n}, never text. */
+final class SqlParams {
+  private final List<Object> values = new ArrayList<>();
+
+  String bind(Object value) {
+    values.add(value);
+    return "$" + values.size();
+  }
+
+  Tuple tuple() {
+    return Tuple.from(values);
+  }
+
+  int size() {
+    return values.size();
+  }
+}

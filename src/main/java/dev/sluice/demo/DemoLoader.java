@@ -1,0 +1,136 @@
+package dev.sluice.demo;
+
+import dev.sluice.config.SluiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Loads the demo data when the database is empty. Organizations, customers and leads are
+ * generated deterministically by SQL (the same scale always gives the same rows); documents come
+ * from the debian-minilm data set with its own ids, so its ground truth applies.
+ */
+public final class DemoLoader {
+  private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
+  static final int ORGANIZATIONS = 4;
+  private static final int DOC_BATCH = 500;
+
+  private static final String ORGS = "INSERT INTO organizations (id, name, created_at) "
+      + "SELECT g, 'Organization ' || g, timestamptz '2025-01-01 00:00:00+00' FROM generate_series(1, $1) g";
+  // customer g belongs to organization 1 + (g-1) % 4; lead g to the same organization as its customer
+  private static final String CUSTOMERS = "INSERT INTO customers (id, org_id, name, email, created_at) "
+      + "SELECT g, 1 + (g - 1) % $2, 'Customer ' || g, 'customer' || g || '@example.com', "
+      + "timestamptz '2025-01-01 00:00:00+00' + g * interval '1 minute' FROM generate_series(1, $1) g";
+  private static final String LEADS = "INSERT INTO leads (id, org_id, customer_id, title, status, priority, created_at, updated_at) "
+      + "SELECT g, 1 + (g - 1) % $3, 1 + (g - 1) % $2, "
+      + "(ARRAY['Roof repair','Solar install','Kitchen remodel','Window replacement','HVAC service',"
+      + "'Garden design','Plumbing check','Office fit-out'])[1 + g % 8] || ' #' || g, "
+      + "(ARRAY['new','contacted','qualified','won','lost'])[1 + (g * 7) % 5], 1 + (g * 13) % 5, "
+      + "timestamptz '2025-01-01 00:00:00+00' + g * interval '13 seconds', "
+      + "timestamptz '2025-01-01 00:00:00+00' + g * interval '13 seconds' + (g % 97) * interval '1 hour' "
+      + "FROM generate_series(1, $1) g";
+  private static final String DOCS = "INSERT INTO documents (id, package, section, text, embedding) "
+      + "SELECT u.id, u.p, u.s, u.t, u.e::vector FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+      + "AS u(id, p, s, t, e)";
+
+  private DemoLoader() {}
+
+  public static Future<Void> loadIfEmpty(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
+    if (!demo.load()) return Future.succeededFuture();
+    return pool.query("SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM documents)").execute()
+        .compose(rs -> {
+          Row row = rs.iterator().next();
+          Future<Void> crm = row.getLong(0) == 0 ? loadCrm(pool, demo.leads()) : Future.succeededFuture();
+          return crm.compose(v -> row.getLong(1) == 0 ? loadDocuments(vertx, pool, demo) : Future.succeededFuture());
+        });
+  }
+
+  static Future<Void> loadCrm(Pool pool, int leads) {
+    // Customers are a multiple of the organization count so every lead's customer is in its organization.
+    int customers = Math.max(ORGANIZATIONS, (leads / 20) / ORGANIZATIONS * ORGANIZATIONS);
+    long start = System.nanoTime();
+    return pool.withTransaction(c -> c.preparedQuery(ORGS).execute(Tuple.of(ORGANIZATIONS))
+            .compose(v -> c.preparedQuery(CUSTOMERS).execute(Tuple.of(customers, ORGANIZATIONS)))
+            .compose(v -> c.preparedQuery(LEADS).execute(Tuple.of(leads, customers, ORGANIZATIONS)))
+            .compose(v -> c.query("SELECT setval(pg_get_serial_sequence('customers', 'id'), (SELECT max(id) FROM customers)), "
+                + "setval(pg_get_serial_sequence('leads', 'id'), greatest(1, (SELECT coalesce(max(id), 0) FROM leads)))").execute()))
+        .compose(v -> pool.query("ANALYZE organizations, customers, leads").execute())
+        .onSuccess(v -> LOG.info("demo data: " + ORGANIZATIONS + " organizations, " + customers + " customers, " + leads
+            + " leads in " + (System.nanoTime() - start) / 1_000_000 + " ms"))
+        .mapEmpty();
+  }
+
+  static Future<Void> loadDocuments(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
+    Path dir = Path.of(demo.documentsPath());
+    if (!DocumentFiles.present(dir)) {
+      LOG.warning("demo data: no data set at " + dir.toAbsolutePath() + "; documents stay empty");
+      return Future.succeededFuture();
+    }
+    long start = System.nanoTime();
+    // Building the HNSW index once after the load is far faster than inserting into it row by row:
+    // take the migration's own definition, drop it, load, and create it again.
+    return pool.query("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'documents' "
+            + "AND indexdef LIKE '%USING hnsw%'").execute()
+        .compose(idx -> {
+          List<String> defs = new java.util.ArrayList<>();
+          Future<?> dropped = Future.succeededFuture();
+          for (Row r : idx) {
+            defs.add(r.getString(1));
+            String name = r.getString(0);
+            dropped = dropped.compose(v -> pool.query("DROP INDEX " + quoteIdent(name)).execute());
+          }
+          return dropped.compose(v -> vertx.executeBlocking(() -> DocumentFiles.open(dir, demo.documentsLimit())))
+              .compose(files -> insertAll(vertx, pool, files, 0)
+                  .eventually(() -> vertx.executeBlocking(() -> {
+                    files.close();
+                    return null;
+                  })))
+              .compose(n -> recreate(pool, defs).map(n));
+        })
+        .compose(n -> pool.query("ANALYZE documents").execute().map(n))
+        .onSuccess(n -> LOG.info("demo data: " + n + " documents in " + (System.nanoTime() - start) / 1_000_000 + " ms"))
+        .mapEmpty();
+  }
+
+  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done) {
+    return vertx.executeBlocking(() -> files.next(DOC_BATCH)).compose(batch -> {
+      if (batch.isEmpty()) return Future.succeededFuture(done);
+      int n = batch.size();
+      Long[] ids = new Long[n];
+      String[] pkg = new String[n];
+      String[] sec = new String[n];
+      String[] text = new String[n];
+      String[] vec = new String[n];
+      for (int i = 0; i < n; i++) {
+        DocumentFiles.Doc d = batch.get(i);
+        ids[i] = d.id();
+        pkg[i] = d.pkg();
+        sec[i] = d.section();
+        text[i] = d.text();
+        vec[i] = d.vector();
+      }
+      return pool.preparedQuery(DOCS).execute(Tuple.of(ids, pkg, sec, text, vec))
+          .compose(v -> insertAll(vertx, pool, files, done + n));
+    });
+  }
+
+  private static Future<Void> recreate(Pool pool, List<String> defs) {
+    Future<Void> f = Future.succeededFuture();
+    for (String def : defs) {
+      // The definition is PostgreSQL's own text from pg_indexes, not client input.
+      f = f.compose(v -> pool.withConnection(c -> c.query("SET maintenance_work_mem = '512MB'").execute()
+          .compose(x -> c.query(def).execute())).mapEmpty());
+    }
+    return f;
+  }
+
+  private static String quoteIdent(String name) {
+    return '"' + name.replace("\"", "\"\"") + '"';
+  }
+}

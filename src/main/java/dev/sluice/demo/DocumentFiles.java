@@ -1,0 +1,79 @@
+package dev.sluice.demo;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the debian-minilm data set (docs.jsonl.gz + docs.fvecs, row i of one is row i of the
+ * other) in batches. Blocking file I/O: call {@link #next} only from a worker (executeBlocking).
+ */
+public final class DocumentFiles implements AutoCloseable {
+  /** One document: the data set's own id, its fields, and the embedding as pgvector text. */
+  public record Doc(long id, String pkg, String section, String text, String vector) {}
+
+  private final BufferedReader json;
+  private final DataInputStream vectors;
+  private final int limit;
+  private int read;
+
+  private DocumentFiles(Path dir, int limit) throws IOException {
+    InputStream gz = new GZIPInputStream(Files.newInputStream(dir.resolve("docs.jsonl.gz")), 1 << 16);
+    this.json = new BufferedReader(new InputStreamReader(gz, StandardCharsets.UTF_8), 1 << 16);
+    this.vectors = new DataInputStream(new BufferedInputStream(Files.newInputStream(dir.resolve("docs.fvecs")), 1 << 16));
+    this.limit = limit <= 0 ? Integer.MAX_VALUE : limit;
+  }
+
+  public static boolean present(Path dir) {
+    return Files.isReadable(dir.resolve("docs.jsonl.gz")) && Files.isReadable(dir.resolve("docs.fvecs"));
+  }
+
+  public static DocumentFiles open(Path dir, int limit) throws IOException {
+    return new DocumentFiles(dir, limit);
+  }
+
+  /** Up to n documents; an empty list at the end. */
+  public List<Doc> next(int n) throws IOException {
+    List<Doc> out = new ArrayList<>(n);
+    byte[] dimBytes = new byte[4];
+    while (out.size() < n && read < limit) {
+      String line = json.readLine();
+      if (line == null) break;
+      JsonObject o = new JsonObject(line);
+      vectors.readFully(dimBytes);
+      int dim = ByteBuffer.wrap(dimBytes).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      byte[] raw = new byte[dim * 4];
+      vectors.readFully(raw);
+      ByteBuffer fb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+      StringBuilder v = new StringBuilder(dim * 12).append('[');
+      for (int j = 0; j < dim; j++) {
+        if (j > 0) v.append(',');
+        v.append(fb.getFloat());
+      }
+      out.add(new Doc(o.getLong("id"), o.getString("package"), o.getString("section"), o.getString("text"),
+          v.append(']').toString()));
+      read++;
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try (json; vectors) {
+      // both closed
+    }
+  }
+}

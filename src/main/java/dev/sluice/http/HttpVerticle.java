@@ -1,0 +1,118 @@
+package dev.sluice.http;
+
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.auth.Principal;
+import dev.sluice.auth.Role;
+import dev.sluice.bus.Addresses;
+import dev.sluice.bus.DataReply;
+import dev.sluice.bus.DataRequest;
+import dev.sluice.config.SluiceConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP face of the gateway: authenticates, turns a request into an event-bus request to the
+ * data verticles and writes their JSON bytes back. It holds no database or cache client itself.
+ * One instance per event loop.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private final SluiceConfig config;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+  private DeliveryOptions delivery;
+
+  public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs());
+    Router router = Router.router(vertx);
+    ApiKeys keys = config.apiKeys();
+
+    router.route().handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 504));
+    Health health = new Health(vertx);
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    router.route("/v1/*").handler(Auth.authenticate(keys));
+    router.route("/admin/*").handler(Auth.authenticate(keys)).handler(Auth.require(Role.ADMIN));
+    // Roles per operation (API.md): reader GET and search; writer bulk, PATCH, DELETE, batch.
+    router.route(HttpMethod.PATCH, "/v1/*").handler(Auth.require(Role.WRITER));
+    router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER));
+    router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER));
+    // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
+    BodyHandler body = BodyHandler.create().setBodyLimit(config.http().bodyLimitBytes()).setHandleFileUploads(false);
+
+    router.get("/v1/:resource").handler(ctx -> forward(ctx, Addresses.READ, null));
+    router.get("/v1/:resource/:id").handler(ctx -> forward(ctx, Addresses.GET, ctx.pathParam("id")));
+    router.get("/v1/:resource/:id/similar").handler(ctx -> forward(ctx, Addresses.SIMILAR, ctx.pathParam("id")));
+    router.post("/v1/batch").handler(body).handler(ctx -> forward(ctx, Addresses.BATCH, null));
+    router.post("/v1/:resource/search").handler(body).handler(ctx -> forward(ctx, Addresses.SEARCH, null));
+    router.patch("/v1/:resource").handler(body).handler(ctx -> forward(ctx, Addresses.PATCH, null));
+    router.delete("/v1/:resource").handler(ctx -> forward(ctx, Addresses.DELETE, null));
+    router.post("/v1/:resource/bulk").handler(body).handler(ctx -> forward(ctx, Addresses.BULK, null));
+
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(Responses::failure);
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.http().host())
+        .setPort(config.http().port())
+        .setCompressionSupported(false)
+        .setIdleTimeout(60)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS));
+    return server.requestHandler(router).listen();
+  }
+
+  /** Sends the request to a data address and writes the reply bytes as they came. */
+  private void forward(RoutingContext ctx, String address, String id) {
+    Principal p = Auth.principal(ctx);
+    DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, query(ctx.queryParams()),
+        ctx.body() == null ? null : ctx.body().buffer(), true);
+    vertx.eventBus().<DataReply>request(address, req, delivery).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      DataReply reply = ar.result().body();
+      if (reply.cache() != null) ctx.response().putHeader(Responses.X_CACHE, reply.cache());
+      Responses.json(ctx, 200, reply.json());
+    });
+  }
+
+  /** Query parameters as JSON: one value as a string, a repeated key as an array. */
+  static JsonObject query(MultiMap params) {
+    JsonObject q = new JsonObject();
+    for (String name : params.names()) {
+      java.util.List<String> all = params.getAll(name);
+      q.put(name, all.size() == 1 ? all.get(0) : new JsonArray(new java.util.ArrayList<>(all)));
+    }
+    return q;
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Stop accepting, let in-flight requests finish within the grace period, then close.
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(config.http().shutdownGraceMs(), TimeUnit.MILLISECONDS);
+  }
+}

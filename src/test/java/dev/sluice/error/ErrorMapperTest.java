@@ -1,0 +1,77 @@
+package dev.sluice.error;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+@DisplayName("Errors are mapped in one place to one JSON shape")
+class ErrorMapperTest {
+
+  static PgException pg(String state) {
+    return new PgException("duplicate key value violates unique constraint \"leads_pkey\"", "ERROR", state,
+        "Key (id)=(1) already exists.");
+  }
+
+  @Test
+  @DisplayName("SQLSTATEs map to statuses as PostgREST maps them")
+  void sqlStates() {
+    assertEquals(409, ErrorMapper.map(pg("23505")).status());
+    assertEquals(409, ErrorMapper.map(pg("23503")).status());
+    assertEquals(504, ErrorMapper.map(pg("57014")).status());
+    assertEquals(400, ErrorMapper.map(pg("22P02")).status());
+    assertEquals(503, ErrorMapper.map(pg("57P01")).status());
+    assertEquals(500, ErrorMapper.map(pg("XX000")).status());
+  }
+
+  @Test
+  @DisplayName("database detail, SQL and names never reach the client")
+  void noDetailLeaks() {
+    String body = ErrorMapper.map(pg("23505")).toJson().encode();
+    assertFalse(body.contains("leads_pkey"));
+    assertFalse(body.contains("Key (id)"));
+    String internal = ErrorMapper.map(new IllegalStateException("SELECT secret FROM t")).toJson().encode();
+    assertFalse(internal.contains("SELECT"));
+    assertEquals("internal", ErrorMapper.map(new IllegalStateException()).code());
+  }
+
+  @Test
+  @DisplayName("a full pool or a connection wait timeout is 503 overloaded with Retry-After")
+  void overloaded() {
+    ApiError busy = ErrorMapper.map(new ConnectionPoolTooBusyException("full"));
+    assertEquals(503, busy.status());
+    assertEquals("overloaded", busy.code());
+    assertEquals(1, busy.retryAfterSeconds());
+    assertEquals("overloaded", ErrorMapper.map(new TimeoutException("waiting")).code());
+  }
+
+  @Test
+  @DisplayName("the event-bus form carries the status as failure code and the JSON body as message")
+  void replyRoundTrip() {
+    ReplyException re = ErrorMapper.toReply(ApiError.notFound("No leads with that id."));
+    assertEquals(404, re.failureCode());
+    JsonObject body = new JsonObject(re.getMessage());
+    assertEquals("not_found", body.getJsonObject("error").getString("code"));
+    ApiError back = ErrorMapper.map(re);
+    assertEquals(404, back.status());
+    assertEquals("No leads with that id.", back.getMessage());
+  }
+
+  @Test
+  @DisplayName("the JSON shape is {error: {code, message, details}}")
+  void shape() {
+    JsonObject j = ApiError.badRequest("Bad.", new JsonObject().put("field", "x")).toJson();
+    assertEquals("bad_request", j.getJsonObject("error").getString("code"));
+    assertEquals("Bad.", j.getJsonObject("error").getString("message"));
+    assertEquals("x", j.getJsonObject("error").getJsonObject("details").getString("field"));
+    assertNull(ApiError.fromJson(500, "not json"));
+  }
+}

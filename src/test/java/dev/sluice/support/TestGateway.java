@@ -1,0 +1,117 @@
+package dev.sluice.support;
+
+import dev.sluice.Gateway;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.data.Migrator;
+import dev.sluice.metrics.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A real gateway for one test class, on a database of its own (created here, dropped in
+ * {@link #close}), against the project-local PostgreSQL and Redis that ./sluice test started
+ * (SLUICE_PG_URL / SLUICE_REDIS_URL). Each class gets a fresh database, so the suite can run twice
+ * in a row on the same services.
+ */
+public final class TestGateway {
+  public final Vertx vertx;
+  public final PrometheusMeterRegistry registry;
+  public final Gateway gateway;
+  public final SluiceConfig config;
+  public final String database;
+  public final int port;
+  /** A client on the test database for set-up and assertions (never for the gateway's own work). */
+  public final Pool db;
+
+  private TestGateway(Vertx vertx, PrometheusMeterRegistry registry, Gateway gateway, SluiceConfig config,
+                      String database, int port, Pool db) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.gateway = gateway;
+    this.config = config;
+    this.database = database;
+    this.port = port;
+    this.db = db;
+  }
+
+  public static String basePgUrl() {
+    return System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice");
+  }
+
+  /**
+   * Creates a database, migrates it, runs {@code setupSql} in it (e.g. test-only tables and views), and starts a
+   * gateway on it with the demo configuration plus {@code overrides}.
+   */
+  public static Future<TestGateway> start(String name, JsonObject overrides, List<String> setupSql) {
+    PrometheusMeterRegistry registry = Metrics.newRegistry();
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Metrics.options()))
+        .withMetrics(Metrics.factory(registry)).build();
+    String database = "sluice_test_" + name.toLowerCase().replaceAll("[^a-z0-9]", "") + "_"
+        + UUID.randomUUID().toString().substring(0, 8);
+    PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
+    String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
+    int port = freePort();
+    JsonObject o = new JsonObject()
+        .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 1).put("poolSize", 2))
+        .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
+        .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
+            .put("documentsPath", documentsPath()));
+    ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
+    return admin(vertx, base, "CREATE DATABASE " + database)
+        .compose(v -> {
+          Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+              .connectingTo(PgConnectOptions.fromUri(dbUrl)).using(vertx).build();
+          return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
+                  "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
+              // migrate first so test-only objects can sit beside (and refer to) the demo schema
+              .compose(config -> Migrator.migrate(vertx, config.pg()).map(config))
+              .compose(config -> {
+                Future<Void> setup = Future.succeededFuture();
+                for (String sql : setupSql) setup = setup.compose(x -> db.query(sql).execute().mapEmpty());
+                return setup.map(config);
+              })
+              .compose(config -> Gateway.start(vertx, config, registry)
+                  .map(g -> new TestGateway(vertx, registry, g, config, database, port, db)));
+        });
+  }
+
+  public static String documentsPath() {
+    return System.getenv().getOrDefault("SLUICE_DATA_DIR", "../shared/data/debian-minilm");
+  }
+
+  public Future<Void> close() {
+    PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
+    return gateway.close()
+        .eventually(db::close)
+        .compose(v -> admin(vertx, base, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)"))
+        .eventually(vertx::close);
+  }
+
+  private static Future<Void> admin(Vertx vertx, PgConnectOptions base, String sql) {
+    SqlClient c = PgBuilder.client().connectingTo(new PgConnectOptions(base).setDatabase("postgres")).using(vertx).build();
+    return c.query(sql).execute().eventually(c::close).mapEmpty();
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
