@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.bus.LocalCodec;
 import dev.sluice.cache.CacheVerticle;
+import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.SchemaVerifier;
 import dev.sluice.config.SluiceConfig;
@@ -37,12 +38,14 @@ public final class Gateway {
   private final Vertx vertx;
   private final SluiceConfig config;
   private final Catalog catalog;
+  private final ResponseCache cache;
   private final List<String> deployments;
 
-  private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, List<String> deployments) {
+  private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, List<String> deployments) {
     this.vertx = vertx;
     this.config = config;
     this.catalog = catalog;
+    this.cache = cache;
     this.deployments = deployments;
   }
 
@@ -56,12 +59,28 @@ public final class Gateway {
           return SchemaVerifier.verify(maintenance, config.resources());
         })
         .compose(catalog -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(catalog))
+        .compose(catalog -> databaseIdentity(maintenance).map(id -> new Object[] {catalog, id}))
         .eventually(maintenance::close)
-        .compose(catalog -> deploy(vertx, ids, () -> new MetricsVerticle(registry), 1)
-            .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(config), 1))
-            .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog), config.pg().verticleInstances()))
-            .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry), httpInstances(config)))
-            .map(v -> new Gateway(vertx, config, catalog, ids)));
+        .compose(started -> {
+          Catalog catalog = (Catalog) started[0];
+          ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
+          return deploy(vertx, ids, () -> new MetricsVerticle(registry), 1)
+              .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys(),
+                  List.copyOf(catalog.all().keySet())), 1))
+              .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry), httpInstances(config)))
+              .map(v -> new Gateway(vertx, config, catalog, cache, ids));
+        });
+  }
+
+  /**
+   * Names this database incarnation (its oid and the server's start time), so cached values of a
+   * dropped and recreated database, or of another cluster, can never be served for this one.
+   */
+  private static Future<String> databaseIdentity(Pool pool) {
+    return pool.query("SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || '-' "
+            + "|| floor(extract(epoch FROM pg_postmaster_start_time()))::bigint::text").execute()
+        .map(rs -> rs.iterator().next().getString(0));
   }
 
   private static int httpInstances(SluiceConfig config) {
@@ -83,7 +102,7 @@ public final class Gateway {
     for (String id : reversed) {
       f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
     }
-    return f;
+    return f.onComplete(v -> cache.close());
   }
 
   public SluiceConfig config() {
@@ -92,5 +111,9 @@ public final class Gateway {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  public ResponseCache cache() {
+    return cache;
   }
 }

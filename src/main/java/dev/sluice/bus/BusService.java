@@ -23,12 +23,18 @@ public final class BusService {
   private BusService() {}
 
   public static Future<Void> serve(EventBus bus, String address, ApiKeys keys, Function<DataRequest, Future<Buffer>> op) {
+    return serveReplies(bus, address, keys, req -> op.apply(req).map(json -> new DataReply(json, null)));
+  }
+
+  /** Like {@link #serve}, for operations that also say whether the cache answered (X-Cache). */
+  public static Future<Void> serveReplies(EventBus bus, String address, ApiKeys keys,
+                                          Function<DataRequest, Future<DataReply>> op) {
     MessageConsumer<Object> consumer = bus.consumer(address, msg -> handle(msg, keys, op));
     return consumer.completion();
   }
 
-  private static void handle(Message<Object> msg, ApiKeys keys, Function<DataRequest, Future<Buffer>> op) {
-    Future<Buffer> result;
+  private static void handle(Message<Object> msg, ApiKeys keys, Function<DataRequest, Future<DataReply>> op) {
+    Future<DataReply> result;
     boolean local = false;
     try {
       DataRequest req;
@@ -47,7 +53,7 @@ public final class BusService {
     boolean replyRaw = local;
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(replyRaw ? new DataReply(ar.result(), null) : new JsonObject(ar.result()));
+        msg.reply(replyRaw ? ar.result() : new JsonObject(ar.result().json()));
       } else {
         ApiError e = ErrorMapper.map(ar.cause());
         msg.fail(e.status(), e.toJson().encode());

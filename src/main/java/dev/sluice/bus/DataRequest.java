@@ -12,11 +12,18 @@ import io.vertx.core.json.JsonObject;
  *     a value is a string, or an array of strings when a key is repeated
  * @param body the request body, or null
  * @param local true when the sender is in this JVM and wants the reply as raw JSON bytes
+ * @param noCache the caller asked to bypass the cache (Cache-Control: no-cache)
  */
-public record DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local) {
+public record DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local,
+                          boolean noCache) {
+
+  public DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local) {
+    this(resource, tenant, id, query, body, local, false);
+  }
 
   /** Operational keys of a bus message; everything else in it is a query parameter. */
-  private static final java.util.Set<String> ENVELOPE = java.util.Set.of("resource", "tenant", "apiKey", "id", "body");
+  private static final java.util.Set<String> ENVELOPE = java.util.Set.of("resource", "tenant", "apiKey", "id", "body",
+      "noCache");
 
   public static DataRequest fromJson(JsonObject json, long tenant) {
     JsonObject query = new JsonObject();
@@ -27,7 +34,8 @@ public record DataRequest(String resource, long tenant, String id, JsonObject qu
     Object body = json.getValue("body");
     Buffer bodyBuffer = body == null ? null
         : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(io.vertx.core.json.Json.encode(body));
-    return new DataRequest(json.getString("resource"), tenant, id == null ? null : id.toString(), query, bodyBuffer, false);
+    return new DataRequest(json.getString("resource"), tenant, id == null ? null : id.toString(), query, bodyBuffer, false,
+        json.getBoolean("noCache", false));
   }
 
   /** A query parameter as one string; a repeated key is a client error for single-valued parameters. */

@@ -1,97 +1,96 @@
 package dev.sluice.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.auth.Principal;
 import dev.sluice.bus.Addresses;
-import dev.sluice.config.SluiceConfig;
+import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The cache: a bounded in-process Caffeine L1 in front of Redis (L2). Serves get/put/invalidate
- * and the Redis readiness check on the event bus. Every Redis call is bounded by the configured
- * timeout and a Redis failure is answered as a miss, never as an error: the cache can only make
- * a request faster, not fail it.
+ * The cache on the event bus, for consumers other than the data path (which uses
+ * {@link ResponseCache} directly, see data.CachedReads):
+ * <ul>
+ *   <li>{@code sluice.cache.invalidate} {resource, tenant, ids?} — bump the versions a committed
+ *   write affects; replies when done, so a writer can reply to its client only after it.</li>
+ *   <li>{@code sluice.cache.get} {tenant|apiKey, key} → {value|null}; {@code sluice.cache.put}
+ *   {tenant|apiKey, key, value, ttlSeconds}: a consumer's own values, namespaced by tenant.</li>
+ *   <li>{@code sluice.health.redis} → {ok}: false while Redis is down or the circuit is open.</li>
+ * </ul>
+ * Committed writes announced on {@code sluice.changes.<resource>} are invalidated here too, for
+ * writers that only publish.
  */
 public final class CacheVerticle extends VerticleBase {
-  private final SluiceConfig config;
-  private Redis redis;
-  private RedisAPI api;
-  private Cache<String, Entry> l1;
+  private final ResponseCache cache;
+  private final ApiKeys keys;
+  private final List<String> resources;
 
-  /** An L1 value with its own expiry, so each resource's TTL applies in L1 too. */
-  private record Entry(String value, long expiresAtNanos) {}
-
-  public CacheVerticle(SluiceConfig config) {
-    this.config = config;
+  public CacheVerticle(ResponseCache cache, ApiKeys keys, List<String> resources) {
+    this.cache = cache;
+    this.keys = keys;
+    this.resources = resources;
   }
 
   @Override
   public Future<?> start() {
-    redis = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(config.redis().url())
-        .setMaxPoolSize(config.redis().poolSize())
-        .setMaxPoolWaiting(config.redis().maxWaiting())
-        .setMaxWaitingHandlers(config.redis().maxWaiting()));
-    api = RedisAPI.api(redis);
-    l1 = Caffeine.newBuilder().maximumSize(config.cache().l1MaxEntries()).recordStats().build();
     EventBus bus = vertx.eventBus();
-    return Future.all(
-        bus.<JsonObject>consumer(Addresses.CACHE_GET, m -> get(m.body().getString("key")).onComplete(ar ->
-            m.reply(ar.succeeded() ? ar.result() : new JsonObject()))).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_PUT, m -> put(m.body().getString("key"), m.body().getString("value"),
-            m.body().getInteger("ttlSeconds", 60)).onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded()))))
-            .completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_INVALIDATE, m -> invalidate(m.body().getJsonArray("keys", new JsonArray()))
-            .onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded())))).completion(),
-        bus.consumer(Addresses.HEALTH_REDIS, m -> bounded(api.ping(List.of()))
-            .onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded())))).completion());
-  }
-
-  private Future<JsonObject> get(String key) {
-    Entry e = l1.getIfPresent(key);
-    if (e != null && e.expiresAtNanos() - System.nanoTime() > 0) {
-      return Future.succeededFuture(new JsonObject().put("value", e.value()).put("layer", "l1"));
+    List<Future<Void>> ready = new ArrayList<>();
+    ready.add(serve(bus, Addresses.CACHE_INVALIDATE, b -> invalidate(b).map(v -> new JsonObject().put("ok", true))));
+    ready.add(serve(bus, Addresses.CACHE_GET, b -> cache.getRaw(tenant(b), required(b, "key"))
+        .map(v -> new JsonObject().put("value", v))));
+    ready.add(serve(bus, Addresses.CACHE_PUT, b -> cache.putRaw(tenant(b), required(b, "key"), required(b, "value"),
+        b.getInteger("ttlSeconds", 60)).map(v -> new JsonObject().put("ok", true))));
+    ready.add(bus.consumer(Addresses.HEALTH_REDIS, m -> cache.ping()
+        .onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded() && ar.result())))).completion());
+    for (String r : resources) {
+      ready.add(bus.<JsonObject>consumer(Addresses.CHANGES_PREFIX + r, m -> invalidate(m.body())).completion());
     }
-    String k = config.cache().keyPrefix() + key;
-    return bounded(api.get(k)).map(r -> r == null ? new JsonObject()
-        : new JsonObject().put("value", r.toString()).put("layer", "l2"))
-        .otherwise(new JsonObject());
+    return Future.all(ready);
   }
 
-  private Future<Void> put(String key, String value, int ttlSeconds) {
-    l1.put(key, new Entry(value, System.nanoTime() + TimeUnit.SECONDS.toNanos(ttlSeconds)));
-    String k = config.cache().keyPrefix() + key;
-    return bounded(api.set(List.of(k, value, "EX", String.valueOf(Math.max(1, ttlSeconds))))).mapEmpty();
+  private Future<Void> invalidate(JsonObject b) {
+    JsonArray ids = b.getJsonArray("ids");
+    return cache.invalidate(required(b, "resource"), tenant(b), ids == null ? null : ids.getList());
   }
 
-  private Future<Void> invalidate(JsonArray keys) {
-    List<String> prefixed = new ArrayList<>();
-    for (Object k : keys) {
-      l1.invalidate(k.toString());
-      prefixed.add(config.cache().keyPrefix() + k);
-    }
-    return prefixed.isEmpty() ? Future.succeededFuture() : bounded(api.del(prefixed)).mapEmpty();
+  private long tenant(JsonObject b) {
+    String apiKey = b.getString("apiKey");
+    if (apiKey != null) return keys.lookup(apiKey).map(Principal::tenant).orElseThrow(ApiError::unauthorized);
+    Object t = b.getValue("tenant");
+    if (t instanceof Number n) return n.longValue();
+    throw ApiError.badRequest("tenant or apiKey is required.");
   }
 
-  private Future<Response> bounded(Future<Response> f) {
-    return f.timeout(config.redis().timeoutMs(), TimeUnit.MILLISECONDS);
+  private static String required(JsonObject b, String field) {
+    String v = b.getString(field);
+    if (v == null) throw ApiError.badRequest(field + " is required.");
+    return v;
   }
 
-  @Override
-  public Future<?> stop() {
-    if (redis != null) redis.close();
-    return Future.succeededFuture();
+  private static Future<Void> serve(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> op) {
+    return bus.<JsonObject>consumer(address, (Message<JsonObject> m) -> {
+      Future<JsonObject> f;
+      try {
+        f = op.apply(m.body() == null ? new JsonObject() : m.body());
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        if (ar.succeeded()) m.reply(ar.result());
+        else {
+          ApiError e = ErrorMapper.map(ar.cause());
+          m.fail(e.status(), e.toJson().encode());
+        }
+      });
+    }).completion();
   }
 }

@@ -35,7 +35,7 @@ final class PageReader {
 
   /** The SQL and parameters of one page; also what /admin/explain shows. */
   record PageQuery(String sql, SqlParams params, Resource resource, Ordering order, Filters filters, int limit,
-                   Integer page, String count, String countSql, SqlParams countParams) {}
+                   Integer page, String count, String countSql, SqlParams countParams, List<String> embedded) {}
 
   PageQuery plan(DataRequest req) {
     Resource r = catalog.require(req.resource());
@@ -89,16 +89,26 @@ final class PageReader {
     } else {
       sql.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
     }
-    return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams);
+    List<String> embedded = new ArrayList<>();
+    sel.embeds().forEach(e -> embedded.add(e.relation().target()));
+    return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams,
+        List.copyOf(embedded));
   }
 
   Future<Buffer> read(DataRequest req) {
-    PageQuery q = plan(req);
+    return execute(plan(req), this::count);
+  }
+
+  /** Runs a planned page; the total (offset pages with count) comes from {@code counter}, e.g. through a cache. */
+  Future<Buffer> execute(PageQuery q, java.util.function.Function<PageQuery, Future<Long>> counter) {
     Future<RowSet<Row>> rows = client.preparedQuery(q.sql()).execute(q.params().tuple());
     if (q.page() == null) return rows.map(rs -> keysetBody(q, rs));
-    Future<Long> total = q.countSql() == null ? Future.succeededFuture(null)
-        : client.preparedQuery(q.countSql()).execute(q.countParams().tuple()).map(rs -> countOf(q, rs));
+    Future<Long> total = q.countSql() == null ? Future.succeededFuture(null) : counter.apply(q);
     return Future.all(rows, total).map(v -> offsetBody(q, rows.result(), total.result()));
+  }
+
+  Future<Long> count(PageQuery q) {
+    return client.preparedQuery(q.countSql()).execute(q.countParams().tuple()).map(rs -> countOf(q, rs));
   }
 
   private static Long countOf(PageQuery q, RowSet<Row> rs) {

@@ -64,21 +64,33 @@ final class PointReader {
     this.maxBatch = maxBatch;
   }
 
-  Future<Buffer> get(DataRequest req) {
+  /** A parsed point read: which row, which fields. */
+  record Plan(Resource resource, Selection selection, Object id) {}
+
+  Plan plan(DataRequest req) {
     Resource r = catalog.require(req.resource());
     Selection sel = Selection.parse(catalog, r, req.param("select"));
-    Object id;
     try {
-      id = r.primaryKeyType().parse(req.id());
+      return new Plan(r, sel, r.primaryKeyType().parse(req.id()));
     } catch (RuntimeException e) {
       throw ApiError.badRequest("The id must be " + r.primaryKeyType().describe() + ".");
     }
+  }
+
+  Future<Buffer> get(DataRequest req) {
+    return get(plan(req), req.tenant());
+  }
+
+  Future<Buffer> get(Plan plan, long tenant) {
+    Resource r = plan.resource();
+    Selection sel = plan.selection();
+    Object id = plan.id();
     String shape = sel.shapeKey();
     String sql = sqlByShape.computeIfAbsent(shape, s -> buildSql(sel));
-    String key = shape + '#' + req.tenant();
+    String key = shape + '#' + tenant;
     Batch batch = pending.get(key);
     if (batch == null) {
-      batch = new Batch(key, sql, r, req.tenant());
+      batch = new Batch(key, sql, r, tenant);
       pending.put(key, batch);
       Batch scheduled = batch;
       context.runOnContext(v -> flush(scheduled));

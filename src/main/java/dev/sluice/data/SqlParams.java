@@ -21,4 +21,15 @@ final class SqlParams {
   int size() {
     return values.size();
   }
+
+  /** The values as text, arrays element by element: with the SQL text, an exact cache key. */
+  String canonical() {
+    StringBuilder sb = new StringBuilder();
+    for (Object v : values) {
+      sb.append('|');
+      if (v instanceof Object[] a) sb.append(java.util.Arrays.toString(a));
+      else sb.append(v);
+    }
+    return sb.toString();
+  }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -86,8 +87,10 @@ public final class HttpVerticle extends VerticleBase {
   /** Sends the request to a data address and writes the reply bytes as they came. */
   private void forward(RoutingContext ctx, String address, String id) {
     Principal p = Auth.principal(ctx);
+    String cacheControl = ctx.request().getHeader(HttpHeaders.CACHE_CONTROL);
+    boolean noCache = cacheControl != null && cacheControl.contains("no-cache");
     DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, query(ctx.queryParams()),
-        ctx.body() == null ? null : ctx.body().buffer(), true);
+        ctx.body() == null ? null : ctx.body().buffer(), true, noCache);
     vertx.eventBus().<DataReply>request(address, req, delivery).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());

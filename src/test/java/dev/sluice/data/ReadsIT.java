@@ -208,7 +208,7 @@ class ReadsIT {
   @Test
   @DisplayName("concurrent point reads are coalesced, and each caller gets exactly its own row or 404")
   void coalescedPointReads() {
-    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpClient client = Http.newClient();
     long statements = statementsRunBy(() -> {
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (long id = 1; id <= 200; id++) {

@@ -60,7 +60,7 @@ class ProtectionIT {
   @DisplayName("with the only connection busy and no wait queue, a request is refused with 503 overloaded")
   void overloaded() {
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpClient client = Http.newClient();
     for (int i = 0; i < 6; i++) {
       // distinct selections, so coalescing cannot merge them into one statement
       String select = i % 2 == 0 ? "id" : "id,seconds";

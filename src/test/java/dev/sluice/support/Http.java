@@ -12,7 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 /** Blocking helpers for test threads (never event loops): HTTP calls to the gateway and future waits. */
 public final class Http {
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient CLIENT = newClient();
+
+  /** HTTP/1.1 like the load tests (the JDK client would otherwise try an h2c upgrade). */
+  public static HttpClient newClient() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  }
 
   private final int port;
 
