@@ -33,6 +33,7 @@ public final class TestGateway {
   public final PrometheusMeterRegistry registry;
   public final Gateway gateway;
   public final SluiceConfig config;
+  /** The database this gateway created (and drops on close); null for an attached second gateway. */
   public final String database;
   public final int port;
   /** A client on the test database for set-up and assertions (never for the gateway's own work). */
@@ -90,16 +91,36 @@ public final class TestGateway {
         });
   }
 
+  /** A second gateway (own Vert.x, own port) on the same database as {@code first}. */
+  public static Future<TestGateway> attach(TestGateway first, String name, JsonObject overrides) {
+    PrometheusMeterRegistry registry = Metrics.newRegistry();
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Metrics.options()))
+        .withMetrics(Metrics.factory(registry)).build();
+    int port = freePort();
+    JsonObject o = new JsonObject()
+        .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
+        .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
+        .put("demo", new JsonObject().put("load", false));
+    ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
+    Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
+        .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
+    return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
+            "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
+        .compose(config -> Gateway.start(vertx, config, registry)
+            .map(g -> new TestGateway(vertx, registry, g, config, null, port, db)));
+  }
+
   public static String documentsPath() {
     return System.getenv().getOrDefault("SLUICE_DATA_DIR", "../shared/data/debian-minilm");
   }
 
   public Future<Void> close() {
     PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
-    return gateway.close()
-        .eventually(db::close)
-        .compose(v -> admin(vertx, base, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)"))
-        .eventually(vertx::close);
+    Future<Void> closed = gateway.close().eventually(db::close);
+    if (database != null) {
+      closed = closed.compose(v -> admin(vertx, base, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)"));
+    }
+    return closed.eventually(vertx::close);
   }
 
   private static Future<Void> admin(Vertx vertx, PgConnectOptions base, String sql) {
