@@ -11,6 +11,7 @@ import dev.sluice.data.Migrator;
 import dev.sluice.data.PgVerticle;
 import dev.sluice.demo.DemoLoader;
 import dev.sluice.http.HttpVerticle;
+import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -49,7 +50,8 @@ public final class Gateway {
     this.deployments = deployments;
   }
 
-  public static Future<Gateway> start(Vertx vertx, SluiceConfig config, PrometheusMeterRegistry registry) {
+  public static Future<Gateway> start(Vertx vertx, SluiceConfig config, Metrics metrics) {
+    PrometheusMeterRegistry registry = metrics.registry();
     LocalCodec.registerAll(vertx.eventBus());
     Pool maintenance = Database.maintenancePool(vertx, config.pg());
     List<String> ids = Collections.synchronizedList(new ArrayList<>());
@@ -64,7 +66,7 @@ public final class Gateway {
         .compose(started -> {
           Catalog catalog = (Catalog) started[0];
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
-          return deploy(vertx, ids, () -> new MetricsVerticle(registry), 1)
+          return deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys(),
                   List.copyOf(catalog.all().keySet())), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))

@@ -4,9 +4,7 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.Metrics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +18,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    PrometheusMeterRegistry registry = Metrics.newRegistry();
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(Metrics.options()))
-        .withMetrics(Metrics.factory(registry))
-        .build();
+    Metrics metrics = Metrics.create();
+    Vertx vertx = metrics.newVertx();
     AtomicReference<Gateway> running = new AtomicReference<>();
     ConfigLoader.load(vertx, System.getenv(), null)
-        .compose(config -> Gateway.start(vertx, config, registry))
+        .compose(config -> Gateway.start(vertx, config, metrics))
         .onSuccess(gateway -> {
           running.set(gateway);
           printWelcome(gateway.config());

@@ -24,6 +24,9 @@ public final class Addresses {
   public static final String CACHE_PUT = "sluice.cache.put";
   public static final String CACHE_INVALIDATE = "sluice.cache.invalidate";
 
+  /** Admin: the plan of a read, {@code GET /admin/explain/{resource}}. */
+  public static final String ADMIN_EXPLAIN = "sluice.admin.explain";
+
   public static final String ALERTS = "sluice.alerts";
   public static final String CHANGES_PREFIX = "sluice.changes.";
 }

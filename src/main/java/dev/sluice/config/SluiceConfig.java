@@ -30,6 +30,7 @@ public record SluiceConfig(
     Demo demo,
     ApiKeys apiKeys,
     List<ResourceSpec> resources,
+    SloSettings slo,
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs) {}
@@ -102,7 +103,8 @@ public record SluiceConfig(
 
     ApiKeys keys = apiKeys(root.child("auth"));
     List<ResourceSpec> resources = resources(root.child("resources"), reads.maxLimit());
-    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, json);
+    SloSettings slo = SloSettings.from(root.child("slo"));
+    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, json);
   }
 
   private static void checkUrl(String key, String url, String... schemes) {

@@ -32,6 +32,8 @@ public final class Database {
         // Applies to every statement on the connection: the per-request bound (-> 504).
         .addProperty("statement_timeout", String.valueOf(statementTimeoutMs))
         .addProperty("application_name", "sluice")
+        // Every statement reaches the tracing SPI, where the metrics verticle times it (slow-query log).
+        .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.ALWAYS)
         // JSON built in PostgreSQL renders timestamps in the session zone: make it UTC everywhere.
         .addProperty("TimeZone", "UTC");
   }

@@ -3,11 +3,13 @@ package dev.sluice.data;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.bus.Addresses;
 import dev.sluice.bus.BusService;
+import dev.sluice.bus.DataRequest;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
@@ -41,9 +43,29 @@ public final class PgVerticle extends VerticleBase {
     return Future.all(
         BusService.serveReplies(bus, Addresses.READ, keys, reads::page),
         BusService.serveReplies(bus, Addresses.GET, keys, reads::get),
+        BusService.serve(bus, Addresses.ADMIN_EXPLAIN, keys, req -> explain(pages, req)),
         bus.consumer(Addresses.HEALTH_PG, msg -> client.query("SELECT 1").execute()
             .onSuccess(rs -> msg.reply(new JsonObject().put("ok", true)))
             .onFailure(err -> msg.reply(new JsonObject().put("ok", false)))).completion());
+  }
+
+  /**
+   * The plan of the page the same query parameters would read: the SQL the gateway would run (its
+   * values stay $n parameters), and PostgreSQL's EXPLAIN, with ANALYZE when asked. Admin only.
+   */
+  private Future<Buffer> explain(PageReader pages, DataRequest req) {
+    JsonObject query = req.query().copy();
+    boolean analyze = "true".equals(query.remove("analyze"));
+    PageReader.PageQuery q = pages.plan(new DataRequest(req.resource(), req.tenant(), null, query, null, true));
+    String options = analyze ? "(ANALYZE, BUFFERS, FORMAT JSON) " : "(FORMAT JSON) ";
+    return client.preparedQuery("EXPLAIN " + options + q.sql()).execute(q.params().tuple())
+        .map(rs -> new JsonObject()
+            .put("resource", q.resource().name())
+            .put("sql", q.sql())
+            .put("parameters", q.params().size())
+            .put("analyze", analyze)
+            .put("plan", rs.iterator().next().getValue(0))
+            .toBuffer());
   }
 
   @Override

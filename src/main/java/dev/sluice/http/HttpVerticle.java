@@ -7,6 +7,7 @@ import dev.sluice.bus.Addresses;
 import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.metrics.MetricsVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -63,6 +64,10 @@ public final class HttpVerticle extends VerticleBase {
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().bodyLimitBytes()).setHandleFileUploads(false);
 
+    router.get("/admin/slo").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_SLO, null));
+    router.get("/admin/db").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_DB, null));
+    router.get("/admin/explain/:resource").handler(ctx -> forward(ctx, Addresses.ADMIN_EXPLAIN, null));
+
     router.get("/v1/:resource").handler(ctx -> forward(ctx, Addresses.READ, null));
     router.get("/v1/:resource/:id").handler(ctx -> forward(ctx, Addresses.GET, ctx.pathParam("id")));
     router.get("/v1/:resource/:id/similar").handler(ctx -> forward(ctx, Addresses.SIMILAR, ctx.pathParam("id")));
@@ -91,14 +96,18 @@ public final class HttpVerticle extends VerticleBase {
     boolean noCache = cacheControl != null && cacheControl.contains("no-cache");
     DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, query(ctx.queryParams()),
         ctx.body() == null ? null : ctx.body().buffer(), true, noCache);
-    vertx.eventBus().<DataReply>request(address, req, delivery).onComplete(ar -> {
+    vertx.eventBus().<Object>request(address, req, delivery).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      DataReply reply = ar.result().body();
-      if (reply.cache() != null) ctx.response().putHeader(Responses.X_CACHE, reply.cache());
-      Responses.json(ctx, 200, reply.json());
+      Object body = ar.result().body();
+      if (body instanceof DataReply reply) {
+        if (reply.cache() != null) ctx.response().putHeader(Responses.X_CACHE, reply.cache());
+        Responses.json(ctx, 200, reply.json());
+      } else {
+        Responses.json(ctx, 200, ((JsonObject) body).toBuffer());
+      }
     });
   }
 

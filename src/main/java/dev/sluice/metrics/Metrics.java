@@ -2,28 +2,35 @@ package dev.sluice.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.tracing.TracingOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
-/** The Prometheus registry and the Vert.x metrics options that feed it. */
-public final class Metrics {
-  private Metrics() {}
+/**
+ * What observes a gateway: the Prometheus registry (fed by Vert.x's Micrometer integration and by
+ * Sluice's own meters) and the SQL observer on Vert.x's tracing SPI. Built with Vert.x, before
+ * any verticle, since both plug into {@code Vertx.builder()}.
+ */
+public record Metrics(PrometheusMeterRegistry registry, SqlObserver sql) {
 
-  public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  public static Metrics create() {
+    return new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new SqlObserver());
   }
 
-  public static MicrometerMetricsOptions options() {
-    return new MicrometerMetricsOptions()
+  public Vertx newVertx() {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         // per-connection TCP metrics add cardinality without telling more than the HTTP ones
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
-  }
-
-  public static MicrometerMetricsFactory factory(PrometheusMeterRegistry registry) {
-    return new MicrometerMetricsFactory(registry);
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics).setTracingOptions(new TracingOptions()))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withTracer(options -> sql)
+        .build();
   }
 }

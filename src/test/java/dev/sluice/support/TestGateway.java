@@ -8,7 +8,6 @@ import dev.sluice.metrics.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -59,9 +58,9 @@ public final class TestGateway {
    * gateway on it with the demo configuration plus {@code overrides}.
    */
   public static Future<TestGateway> start(String name, JsonObject overrides, List<String> setupSql) {
-    PrometheusMeterRegistry registry = Metrics.newRegistry();
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Metrics.options()))
-        .withMetrics(Metrics.factory(registry)).build();
+    Metrics metrics = Metrics.create();
+    PrometheusMeterRegistry registry = metrics.registry();
+    Vertx vertx = metrics.newVertx();
     String database = "sluice_test_" + name.toLowerCase().replaceAll("[^a-z0-9]", "") + "_"
         + UUID.randomUUID().toString().substring(0, 8);
     PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
@@ -86,16 +85,16 @@ public final class TestGateway {
                 for (String sql : setupSql) setup = setup.compose(x -> db.query(sql).execute().mapEmpty());
                 return setup.map(config);
               })
-              .compose(config -> Gateway.start(vertx, config, registry)
+              .compose(config -> Gateway.start(vertx, config, metrics)
                   .map(g -> new TestGateway(vertx, registry, g, config, database, port, db)));
         });
   }
 
   /** A second gateway (own Vert.x, own port) on the same database as {@code first}. */
   public static Future<TestGateway> attach(TestGateway first, String name, JsonObject overrides) {
-    PrometheusMeterRegistry registry = Metrics.newRegistry();
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Metrics.options()))
-        .withMetrics(Metrics.factory(registry)).build();
+    Metrics metrics = Metrics.create();
+    PrometheusMeterRegistry registry = metrics.registry();
+    Vertx vertx = metrics.newVertx();
     int port = freePort();
     JsonObject o = new JsonObject()
         .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
@@ -106,7 +105,7 @@ public final class TestGateway {
         .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
     return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
             "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
-        .compose(config -> Gateway.start(vertx, config, registry)
+        .compose(config -> Gateway.start(vertx, config, metrics)
             .map(g -> new TestGateway(vertx, registry, g, config, null, port, db)));
   }
 

@@ -1,0 +1,83 @@
+package dev.sluice.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Times every operation where all of them meet: the event bus. A request delivered to an
+ * operation address is noted with its reply address; the reply (or failure) sent back to that
+ * address ends the sample. So HTTP clients and other event-bus consumers are measured alike, and
+ * the operations need no timing code of their own.
+ */
+final class OperationObserver {
+  private record Pending(String operation, String resource, long startNanos, boolean counts) {}
+
+  private final EventBus bus;
+  private final MeterRegistry registry;
+  private final WindowedStats stats;
+  private final Set<String> resources;
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Handler<DeliveryContext<Object>> inbound = this::inbound;
+  private final Handler<DeliveryContext<Object>> outbound = this::outbound;
+
+  OperationObserver(EventBus bus, MeterRegistry registry, WindowedStats stats, Set<String> resources) {
+    this.bus = bus;
+    this.registry = registry;
+    this.stats = stats;
+    this.resources = resources;
+  }
+
+  void install() {
+    bus.addInboundInterceptor(inbound);
+    bus.addOutboundInterceptor(outbound);
+  }
+
+  void uninstall() {
+    bus.removeInboundInterceptor(inbound);
+    bus.removeOutboundInterceptor(outbound);
+  }
+
+  private void inbound(DeliveryContext<Object> ctx) {
+    String reply = ctx.message().replyAddress();
+    String op = reply == null ? null : Operations.of(ctx.message().address());
+    if (op != null) {
+      Object body = ctx.body();
+      if (op.equals("read.page")) op = Operations.page(body);
+      pending.put(reply, new Pending(op, Operations.resource(body, resources), System.nanoTime(), Operations.counts(body)));
+    }
+    ctx.next();
+  }
+
+  private void outbound(DeliveryContext<Object> ctx) {
+    Pending p = pending.isEmpty() ? null : pending.remove(ctx.message().address());
+    if (p != null) {
+      long nanos = System.nanoTime() - p.startNanos();
+      // Client errors (4xx) are answers; only the gateway's own failures count against the error rate.
+      boolean error = ctx.body() instanceof ReplyException re && (re.failureCode() >= 500 || re.failureCode() < 0);
+      record(p.operation(), p.resource(), nanos, error);
+      if (p.counts()) record("read.count", p.resource(), nanos, error);
+    }
+    ctx.next();
+  }
+
+  void record(String operation, String resource, long nanos, boolean error) {
+    stats.record(operation, nanos / 1000, error);
+    String key = operation + '|' + resource + '|' + error;
+    timers.computeIfAbsent(key, k -> Timer.builder("sluice.operation")
+            .description("Gateway operations, from request to reply on the event bus")
+            .tag("operation", operation).tag("resource", resource).tag("outcome", error ? "error" : "ok")
+            .publishPercentileHistogram()
+            .register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+}
