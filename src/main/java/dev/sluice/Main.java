@@ -4,6 +4,8 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.Metrics;
+import dev.sluice.cluster.ClusterSettings;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.concurrent.CountDownLatch;
@@ -18,25 +20,41 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    boolean clustered = java.util.Arrays.asList(args).contains("--cluster");
     Metrics metrics = Metrics.create();
-    Vertx vertx = metrics.newVertx();
+    // The configuration is read with a plain Vert.x first: clustering itself is configured there.
+    Vertx bootstrap = Vertx.vertx();
+    AtomicReference<Vertx> vertxRef = new AtomicReference<>();
     AtomicReference<Gateway> running = new AtomicReference<>();
-    ConfigLoader.load(vertx, System.getenv(), null)
-        .compose(config -> Gateway.start(vertx, config, metrics))
+    ConfigLoader.load(bootstrap, System.getenv(), null)
+        .eventually(bootstrap::close)
+        .compose(config -> {
+          Future<Vertx> vertx = clustered
+              ? metrics.newClusteredVertx(ClusterSettings.from(config.raw().getJsonObject("cluster")).clusterManager(),
+                  ClusterSettings.from(config.raw().getJsonObject("cluster")).host())
+              : Future.succeededFuture(metrics.newVertx());
+          return vertx.compose(v -> {
+            vertxRef.set(v);
+            return Gateway.start(v, config, metrics);
+          });
+        })
         .onSuccess(gateway -> {
           running.set(gateway);
-          printWelcome(gateway.config());
+          printWelcome(gateway.config(), clustered);
         })
         .onFailure(err -> {
           String why = err instanceof ConfigException ? "configuration: " + err.getMessage() : err.toString();
           System.err.println("sluice: failed to start: " + why);
-          vertx.close().onComplete(v -> System.exit(1));
+          Vertx v = vertxRef.get();
+          (v == null ? Future.succeededFuture() : v.close()).onComplete(x -> System.exit(1));
         });
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Not an event loop: waiting here for the drain is fine.
       CountDownLatch done = new CountDownLatch(1);
       Gateway g = running.get();
+      Vertx vertx = vertxRef.get();
+      if (vertx == null) return;
       (g == null ? vertx.close() : g.close().eventually(vertx::close)).onComplete(ar -> done.countDown());
       try {
         if (!done.await(30, TimeUnit.SECONDS)) LOG.warning("shutdown did not finish in 30 s");
@@ -46,11 +64,11 @@ public final class Main {
     }, "sluice-shutdown"));
   }
 
-  private static void printWelcome(SluiceConfig config) {
+  private static void printWelcome(SluiceConfig config, boolean clustered) {
     String base = "http://127.0.0.1:" + config.http().port();
     System.out.println("""
         
-        Sluice is up on %1$s
+        Sluice is up on %1$s%2$s
         
           curl -s %1$s/health/ready
           curl -s -H 'Authorization: Bearer demo-reader' %1$s/v1/leads/1
@@ -58,9 +76,10 @@ public final class Main {
           curl -s -H 'Authorization: Bearer demo-reader' '%1$s/v1/leads?page=2&limit=10&count=exact'
           curl -s -H 'Authorization: Bearer demo-reader' '%1$s/v1/customers?select=id,name,leads(id,title)&limit=3'
           curl -s -H 'Authorization: Bearer demo-reader' '%1$s/v1/documents?text=fts.postgresql&select=id,package,section&limit=5'
+          curl -s -H 'Authorization: Bearer demo-admin' %1$s/admin/slo
           curl -s %1$s/metrics | head
         
         Demo keys: demo-admin, demo-writer, demo-reader (tenant 1), demo-reader-2 (tenant 2). Ctrl-C stops.
-        """.formatted(base));
+        """.formatted(base, clustered ? " (clustered event bus)" : ""));
   }
 }

@@ -20,6 +20,8 @@ public final class DemoLoader {
   private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
   static final int ORGANIZATIONS = 4;
   private static final int DOC_BATCH = 500;
+  /** Advisory lock key of the demo load ("sluice" in ASCII, as a number). */
+  private static final long LOCK = 0x736c75696365L;
 
   private static final String ORGS = "INSERT INTO organizations (id, name, created_at) "
       + "SELECT g, 'Organization ' || g, timestamptz '2025-01-01 00:00:00+00' FROM generate_series(1, $1) g";
@@ -41,8 +43,18 @@ public final class DemoLoader {
 
   private DemoLoader() {}
 
+  /**
+   * Loads under a session advisory lock, so gateways starting together on an empty database
+   * (a cluster) load once: the others wait, then find the data there.
+   */
   public static Future<Void> loadIfEmpty(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
     if (!demo.load()) return Future.succeededFuture();
+    return pool.withConnection(lock -> lock.query("SELECT pg_advisory_lock(" + LOCK + ")").execute()
+        .compose(v -> load(vertx, pool, demo))
+        .eventually(() -> lock.query("SELECT pg_advisory_unlock(" + LOCK + ")").execute()));
+  }
+
+  private static Future<Void> load(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
     return pool.query("SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM documents)").execute()
         .compose(rs -> {
           Row row = rs.iterator().next();

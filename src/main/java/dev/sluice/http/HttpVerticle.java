@@ -45,7 +45,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs());
+    // Local only: in a cluster, this node's own data verticles answer its HTTP requests (no extra
+    // network hop); other nodes' consumers reach the same addresses over the clustered bus.
+    delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs()).setLocalOnly(true);
     Router router = Router.router(vertx);
     ApiKeys keys = config.apiKeys();
 

@@ -2,7 +2,10 @@ package dev.sluice.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.tracing.TracingOptions;
 import io.vertx.micrometer.MetricsDomain;
@@ -21,6 +24,17 @@ public record Metrics(PrometheusMeterRegistry registry, SqlObserver sql) {
   }
 
   public Vertx newVertx() {
+    return builder(new VertxOptions()).build();
+  }
+
+  /** A clustered Vert.x: the same observers, plus the cluster manager and the event-bus host. */
+  public Future<Vertx> newClusteredVertx(ClusterManager clusterManager, String eventBusHost) {
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost(eventBusHost).setPort(0);
+    return builder(options).withClusterManager(clusterManager).buildClustered();
+  }
+
+  private VertxBuilder builder(VertxOptions options) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
@@ -28,9 +42,8 @@ public record Metrics(PrometheusMeterRegistry registry, SqlObserver sql) {
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics).setTracingOptions(new TracingOptions()))
+        .with(options.setMetricsOptions(metrics).setTracingOptions(new TracingOptions()))
         .withMetrics(new MicrometerMetricsFactory(registry))
-        .withTracer(options -> sql)
-        .build();
+        .withTracer(o -> sql);
   }
 }

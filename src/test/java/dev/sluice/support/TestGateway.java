@@ -1,6 +1,7 @@
 package dev.sluice.support;
 
 import dev.sluice.Gateway;
+import dev.sluice.cluster.ClusterSettings;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Migrator;
@@ -58,9 +59,13 @@ public final class TestGateway {
    * gateway on it with the demo configuration plus {@code overrides}.
    */
   public static Future<TestGateway> start(String name, JsonObject overrides, List<String> setupSql) {
+    return start(name, overrides, setupSql, null);
+  }
+
+  /** As {@link #start(String, JsonObject, List)}, on a clustered Vert.x when {@code cluster} is given. */
+  public static Future<TestGateway> start(String name, JsonObject overrides, List<String> setupSql, ClusterSettings cluster) {
     Metrics metrics = Metrics.create();
     PrometheusMeterRegistry registry = metrics.registry();
-    Vertx vertx = metrics.newVertx();
     String database = "sluice_test_" + name.toLowerCase().replaceAll("[^a-z0-9]", "") + "_"
         + UUID.randomUUID().toString().substring(0, 8);
     PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
@@ -72,7 +77,7 @@ public final class TestGateway {
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()));
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
-    return admin(vertx, base, "CREATE DATABASE " + database)
+    return newVertx(metrics, cluster).compose(vertx -> admin(vertx, base, "CREATE DATABASE " + database)
         .compose(v -> {
           Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
               .connectingTo(PgConnectOptions.fromUri(dbUrl)).using(vertx).build();
@@ -87,26 +92,36 @@ public final class TestGateway {
               })
               .compose(config -> Gateway.start(vertx, config, metrics)
                   .map(g -> new TestGateway(vertx, registry, g, config, database, port, db)));
-        });
+        }));
+  }
+
+  private static Future<Vertx> newVertx(Metrics metrics, ClusterSettings cluster) {
+    return cluster == null ? Future.succeededFuture(metrics.newVertx())
+        : metrics.newClusteredVertx(cluster.clusterManager(), cluster.host());
   }
 
   /** A second gateway (own Vert.x, own port) on the same database as {@code first}. */
   public static Future<TestGateway> attach(TestGateway first, String name, JsonObject overrides) {
+    return attach(first, name, overrides, null);
+  }
+
+  public static Future<TestGateway> attach(TestGateway first, String name, JsonObject overrides, ClusterSettings cluster) {
     Metrics metrics = Metrics.create();
     PrometheusMeterRegistry registry = metrics.registry();
-    Vertx vertx = metrics.newVertx();
     int port = freePort();
     JsonObject o = new JsonObject()
         .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("load", false));
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
-    Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
-        .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
-    return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
-            "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
-        .compose(config -> Gateway.start(vertx, config, metrics)
-            .map(g -> new TestGateway(vertx, registry, g, config, null, port, db)));
+    return newVertx(metrics, cluster).compose(vertx -> {
+      Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
+          .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
+      return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
+              "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
+          .compose(config -> Gateway.start(vertx, config, metrics)
+              .map(g -> new TestGateway(vertx, registry, g, config, null, port, db)));
+    });
   }
 
   public static String documentsPath() {

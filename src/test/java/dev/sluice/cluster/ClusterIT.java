@@ -1,0 +1,115 @@
+package dev.sluice.cluster;
+
+import dev.sluice.bus.Addresses;
+import dev.sluice.support.Http;
+import dev.sluice.support.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two gateway nodes and one external consumer node on the clustered event bus (Hazelcast over
+ * TCP/IP on 127.0.0.1). Each node is a Vert.x instance of its own with its own Hazelcast member;
+ * they share this JVM because three JVMs with Hazelcast do not fit a 2-core CI box well.
+ */
+@DisplayName("Cluster: consumers on other nodes, cross-node cache exactness, change events, a node lost mid-load")
+class ClusterIT {
+  static final ClusterSettings CLUSTER = new ClusterSettings("127.0.0.1", 5901, List.of("127.0.0.1:5901-5905"), null, false);
+  static TestGateway nodeA;
+  static TestGateway nodeB;
+  static Vertx consumer;
+  static BusClient client;
+
+  @BeforeAll
+  static void start() {
+    nodeA = Http.await(TestGateway.start("cluster", null, List.of(), CLUSTER));
+    nodeB = Http.await(TestGateway.attach(nodeA, "cluster-b", null, CLUSTER));
+    consumer = Http.await(Vertx.builder().withClusterManager(CLUSTER.asLiteMember().clusterManager()).buildClustered());
+    client = new BusClient(consumer, 3000, 5, 100);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (consumer != null) Http.await(consumer.close());
+    if (nodeB != null) Http.await(nodeB.close());
+    if (nodeA != null) Http.await(nodeA.close());
+  }
+
+  @Test
+  @DisplayName("the consumer pages through leads and reads one over the clustered bus")
+  void consumerReads() {
+    JsonObject page = Http.await(client.request(Addresses.READ, new JsonObject().put("resource", "leads")
+        .put("apiKey", "demo-reader").put("select", "id,org_id").put("limit", 50)));
+    assertEquals(50, page.getJsonArray("data").size());
+    page.getJsonArray("data").forEach(o -> assertEquals(1L, ((JsonObject) o).getLong("org_id")));
+    JsonObject next = Http.await(client.request(Addresses.READ, new JsonObject().put("resource", "leads")
+        .put("apiKey", "demo-reader").put("select", "id,org_id").put("limit", 50).put("after", page.getString("next"))));
+    assertTrue(next.getJsonArray("data").getJsonObject(0).getLong("id")
+        > page.getJsonArray("data").getJsonObject(49).getLong("id"));
+    JsonObject lead = Http.await(client.request(Addresses.GET, new JsonObject().put("resource", "leads")
+        .put("apiKey", "demo-reader").put("id", 1)));
+    assertEquals(1L, lead.getLong("id"));
+  }
+
+  @Test
+  @DisplayName("after a write committed through node A, node B never serves the old value")
+  void crossNodeCache() {
+    Http a = new Http(nodeA.port);
+    Http b = new Http(nodeB.port);
+    String path = "/v1/leads/33?select=id,title";
+    b.get(path, "demo-reader");
+    assertEquals("hit", b.get(path, "demo-reader").header("X-Cache"));
+    Http.await(nodeA.db.query("UPDATE leads SET title = 'Changed via node A' WHERE id = 33").execute());
+    Http.await(nodeA.vertx.eventBus().request(Addresses.CACHE_INVALIDATE, new JsonObject().put("resource", "leads")
+        .put("tenant", 1).put("ids", new JsonArray().add(33))));
+    assertEquals("Changed via node A", b.get(path, "demo-reader").json().getString("title"));
+    assertEquals("Changed via node A", a.get(path, "demo-reader").json().getString("title"));
+  }
+
+  @Test
+  @DisplayName("a change event published on one node reaches consumers on every node")
+  void changeEventsReachEveryNode() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    var onB = nodeB.vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> seen.add("B"));
+    var onConsumer = consumer.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> seen.add("consumer"));
+    Http.await(Future.all(onB.completion(), onConsumer.completion()));
+    Thread.sleep(300); // subscriptions propagate through the cluster's registry
+    try {
+      nodeA.vertx.eventBus().publish(Addresses.CHANGES_PREFIX + "leads",
+          new JsonObject().put("resource", "leads").put("tenant", 1).put("op", "update").put("ids", new JsonArray().add(33)));
+      long deadline = System.currentTimeMillis() + 5000;
+      while (seen.size() < 2 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+      assertTrue(seen.contains("B") && seen.contains("consumer"), seen.toString());
+    } finally {
+      onB.unregister();
+      onConsumer.unregister();
+    }
+  }
+
+  @Test
+  @DisplayName("node B stopped mid-load: every read from the consumer still succeeds (bounded retries)")
+  void nodeLostMidLoad() throws Exception {
+    TestGateway extra = Http.await(TestGateway.attach(nodeA, "cluster-c", null, CLUSTER));
+    List<Future<JsonObject>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      calls.add(client.request(Addresses.GET, new JsonObject().put("resource", "leads").put("apiKey", "demo-reader")
+          .put("id", 1 + 4 * (i % 50)).put("noCache", true)));
+      if (i == 60) Http.await(extra.close());
+      Thread.sleep(5);
+    }
+    for (Future<JsonObject> c : calls) assertNotNull(Http.await(c).getLong("id"));
+  }
+}
