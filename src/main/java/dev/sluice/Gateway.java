@@ -4,6 +4,7 @@ import dev.sluice.bus.LocalCodec;
 import dev.sluice.cache.CacheVerticle;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
+import dev.sluice.changes.ChangeFeed;
 import dev.sluice.catalog.SchemaVerifier;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
@@ -35,18 +36,23 @@ import java.util.logging.Logger;
  */
 public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+  /** Change events kept per resource for SSE clients resuming with Last-Event-ID. */
+  private static final int CHANGE_BUFFER = 10_000;
 
   private final Vertx vertx;
   private final SluiceConfig config;
   private final Catalog catalog;
   private final ResponseCache cache;
+  private final ChangeFeed feed;
   private final List<String> deployments;
 
-  private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, List<String> deployments) {
+  private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, ChangeFeed feed,
+                  List<String> deployments) {
     this.vertx = vertx;
     this.config = config;
     this.catalog = catalog;
     this.cache = cache;
+    this.feed = feed;
     this.deployments = deployments;
   }
 
@@ -66,12 +72,13 @@ public final class Gateway {
         .compose(started -> {
           Catalog catalog = (Catalog) started[0];
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
-          return deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
+          ChangeFeed feed = new ChangeFeed(vertx, List.copyOf(catalog.all().keySet()), CHANGE_BUFFER);
+          return feed.start().compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys(),
                   List.copyOf(catalog.all().keySet())), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
-              .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry), httpInstances(config)))
-              .map(v -> new Gateway(vertx, config, catalog, cache, ids));
+              .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
+              .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
         });
   }
 
@@ -104,7 +111,7 @@ public final class Gateway {
     for (String id : reversed) {
       f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
     }
-    return f.onComplete(v -> cache.close());
+    return f.compose(v -> feed.close()).onComplete(v -> cache.close());
   }
 
   public SluiceConfig config() {

@@ -6,6 +6,9 @@ import dev.sluice.auth.Role;
 import dev.sluice.bus.Addresses;
 import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
+import dev.sluice.catalog.Catalog;
+import dev.sluice.changes.ChangeFeed;
+import dev.sluice.changes.ChangeStream;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.MetricsVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,12 +38,16 @@ import java.util.concurrent.TimeUnit;
 public final class HttpVerticle extends VerticleBase {
   private final SluiceConfig config;
   private final PrometheusMeterRegistry registry;
+  private final Catalog catalog;
+  private final ChangeFeed feed;
   private HttpServer server;
   private DeliveryOptions delivery;
 
-  public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry) {
+  public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry, Catalog catalog, ChangeFeed feed) {
     this.config = config;
     this.registry = registry;
+    this.catalog = catalog;
+    this.feed = feed;
   }
 
   @Override
@@ -51,7 +58,9 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     ApiKeys keys = config.apiKeys();
 
-    router.route().handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 504));
+    // Every request is bounded in time, except the change feed, which is a stream by design.
+    router.routeWithRegex("^(?!/v1/[^/]+/changes$).*")
+        .handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 504));
     Health health = new Health(vertx);
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
@@ -71,6 +80,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/admin/explain/:resource").handler(ctx -> forward(ctx, Addresses.ADMIN_EXPLAIN, null));
 
     router.get("/v1/:resource").handler(ctx -> forward(ctx, Addresses.READ, null));
+    router.get("/v1/:resource/changes").handler(ChangeStream.handler(vertx, catalog, feed, Auth::principal));
     router.get("/v1/:resource/:id").handler(ctx -> forward(ctx, Addresses.GET, ctx.pathParam("id")));
     router.get("/v1/:resource/:id/similar").handler(ctx -> forward(ctx, Addresses.SIMILAR, ctx.pathParam("id")));
     router.post("/v1/batch").handler(body).handler(ctx -> forward(ctx, Addresses.BATCH, null));
