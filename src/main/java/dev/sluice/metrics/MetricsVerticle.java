@@ -86,6 +86,7 @@ public final class MetricsVerticle extends VerticleBase {
   }
 
   private void tick() {
+    observer.expire(2L * config.http().requestTimeoutMs() * 1_000_000L);
     SloEvaluator.Evaluation e = evaluator.evaluate();
     e.report().getJsonArray("targets").forEach(o -> {
       JsonObject t = (JsonObject) o;

@@ -48,14 +48,24 @@ final class OperationObserver {
   }
 
   private void inbound(DeliveryContext<Object> ctx) {
-    String reply = ctx.message().replyAddress();
-    String op = reply == null ? null : Operations.of(ctx.message().address());
-    if (op != null) {
-      Object body = ctx.body();
-      if (op.equals("read.page")) op = Operations.page(body);
-      pending.put(reply, new Pending(op, Operations.resource(body, resources), System.nanoTime(), Operations.counts(body)));
+    try {
+      String reply = ctx.message().replyAddress();
+      String op = reply == null ? null : Operations.of(ctx.message().address());
+      if (op != null) {
+        Object body = ctx.body();
+        if (op.equals("read.page")) op = Operations.page(body);
+        pending.put(reply, new Pending(op, Operations.resource(body, resources), System.nanoTime(), Operations.counts(body)));
+      }
+    } catch (RuntimeException e) {
+      // Observing must never stop a delivery; a message we cannot classify is just not timed.
     }
     ctx.next();
+  }
+
+  /** Drops requests that never got a reply (timed out), so the map cannot grow without bound. */
+  void expire(long olderThanNanos) {
+    long cutoff = System.nanoTime() - olderThanNanos;
+    pending.values().removeIf(p -> p.startNanos() - cutoff < 0);
   }
 
   private void outbound(DeliveryContext<Object> ctx) {

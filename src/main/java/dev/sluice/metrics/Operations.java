@@ -30,7 +30,7 @@ final class Operations {
   static String page(Object body) {
     JsonObject query = body instanceof DataRequest r ? r.query() : body instanceof JsonObject j ? j : null;
     if (query == null) return "read.page";
-    String select = query.getString("select", "");
+    String select = String.valueOf(query.getValue("select", ""));
     if (select.contains("(")) return "read.page.complex";
     for (String k : query.fieldNames()) {
       if (!PAGE_PARAMS.contains(k) && !k.equals("resource") && !k.equals("tenant") && !k.equals("apiKey")) {
