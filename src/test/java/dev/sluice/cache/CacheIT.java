@@ -39,7 +39,7 @@ class CacheIT {
     redisProxy = new TcpProxy(proxyVertx, uri.getHost(), uri.getPort());
     int proxyPort = Http.await(redisProxy.start());
     JsonObject overrides = new JsonObject()
-        .put("redis", new JsonObject().put("url", "redis://127.0.0.1:" + proxyPort).put("timeoutMs", 200))
+        .put("redis", new JsonObject().put("url", "redis://127.0.0.1:" + proxyPort).put("timeoutMs", 1000))
         .put("pg", new JsonObject().put("verticleInstances", 2));
     gw = Http.await(TestGateway.start("cache", overrides, List.of()));
     http = new Http(gw.port);
