@@ -14,8 +14,9 @@ SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
 WORK="$ROOT/.work"
 
-PG_PORT=55432
-REDIS_PORT=56379
+# Ports can be moved (e.g. a second checkout next to a running one); the defaults are the contract.
+PG_PORT="${SLUICE_LOCAL_PG_PORT:-55432}"
+REDIS_PORT="${SLUICE_LOCAL_REDIS_PORT:-56379}"
 PG_DB=sluice
 PG_USER=postgres
 PG_DIR="$WORK/pg"
@@ -146,7 +147,9 @@ ensure_packages() { # need_pg need_redis
   [ "${#pkgs[@]}" -gt 0 ] && apt_install "${pkgs[@]}"
   if [ "$need_pg" -eq 1 ]; then
     resolve_pg
-    [ -n "$PGBIN" ] && [ -x "$PGBIN/postgres" ] || die "PostgreSQL $PG_MAJOR server binaries not found via $PG_CONFIG"
+    if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ]; then
+      die "PostgreSQL $PG_MAJOR server binaries not found via $PG_CONFIG"
+    fi
     ensure_pgvector
   fi
   if [ "$need_redis" -eq 1 ]; then
@@ -242,9 +245,14 @@ pg_os_user() { if [ "$IS_ROOT" -eq 1 ]; then printf postgres; else id -un; fi; }
 # Every parent of the data folder must be traversable by the postgres user.
 ensure_traversable() {
   [ "$IS_ROOT" -eq 1 ] || return 0
-  local d="$PG_DIR" changed=()
+  local d="$PG_DIR" parents=() changed=() i
   while [ "$d" != "/" ] && [ -n "$d" ]; do
     d="$(dirname -- "$d")"
+    parents=("$d" "${parents[@]}")
+  done
+  # From / down, so that a closed folder high up does not make everything below look closed.
+  for ((i = 0; i < ${#parents[@]}; i++)); do
+    d="${parents[$i]}"
     if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
       chmod o+x "$d"
       changed+=("$d")
@@ -337,7 +345,8 @@ init_pg_cluster() {
     local have
     have="$(cat "$PG_DATA/PG_VERSION")"
     if [ "$have" != "$PG_MAJOR" ]; then
-      local aside="$PG_DIR/data-pg$have.$(date +%Y%m%d%H%M%S)"
+      local aside
+      aside="$PG_DIR/data-pg$have.$(date +%Y%m%d%H%M%S)"
       warn "local cluster was made by PostgreSQL $have, this machine uses $PG_MAJOR: moving it to $aside"
       mv "$PG_DATA" "$aside"
     else
@@ -345,7 +354,8 @@ init_pg_cluster() {
     fi
   fi
   if [ -d "$PG_DATA" ] && [ -n "$(ls -A "$PG_DATA" 2>/dev/null)" ]; then
-    local aside="$PG_DIR/data-broken.$(date +%Y%m%d%H%M%S)"
+    local aside
+    aside="$PG_DIR/data-broken.$(date +%Y%m%d%H%M%S)"
     warn "$PG_DATA exists without PG_VERSION (interrupted initdb?): moving it to $aside"
     mv "$PG_DATA" "$aside"
   fi
@@ -515,6 +525,9 @@ cmd_up() {
     if [ "$pg_up" -eq 1 ]; then
       say "PostgreSQL: already running (127.0.0.1:$PG_PORT, data $PG_DATA)"
     else
+      if pg_port_answers; then
+        die "port $PG_PORT is already used by another PostgreSQL (not the cluster in $PG_DATA); stop it or set SLUICE_PG_URL"
+      fi
       prepare_pg_dirs
       init_pg_cluster
       start_pg
@@ -621,7 +634,9 @@ main() {
     pg-stop) with_lock; resolve_pg; stop_pg ;;
     pg-start)
       with_lock; resolve_pg
-      [ -n "$PGBIN" ] && [ -f "$PG_DATA/PG_VERSION" ] || die "no local cluster yet: run ./sluice services up"
+      if [ -z "$PGBIN" ] || [ ! -f "$PG_DATA/PG_VERSION" ]; then
+        die "no local cluster yet: run ./sluice services up"
+      fi
       if pg_running; then say "PostgreSQL: already running"; else start_pg; fi ;;
     redis-stop) with_lock; stop_redis ;;
     redis-start)
