@@ -15,10 +15,12 @@ import java.util.List;
  * the given members (no multicast: it is off, so nothing leaves the machine by accident);
  * in Kubernetes, Hazelcast's own Kubernetes discovery finds the pods through the headless service.
  *
+ * @param name the cluster name: only members with the same name join each other
  * @param members TCP/IP members, e.g. "127.0.0.1:5701-5703"
  * @param kubernetesService the headless service name when running in Kubernetes, else null
  */
-public record ClusterSettings(String host, int port, List<String> members, String kubernetesService, boolean liteMember) {
+public record ClusterSettings(String name, String host, int port, List<String> members, String kubernetesService,
+                              boolean liteMember) {
 
   /** From the {@code cluster:} section of the configuration (raw JSON, validated here). */
   public static ClusterSettings from(JsonObject cluster) {
@@ -27,14 +29,14 @@ public record ClusterSettings(String host, int port, List<String> members, Strin
     int port = Integer.parseInt(String.valueOf(c.getValue("port", 5701)));
     if (port < 1 || port > 65535) throw new dev.sluice.config.ConfigException("cluster.port: must be a TCP port");
     String k8s = c.getString("kubernetesService");
-    return new ClusterSettings(c.getString("host", "127.0.0.1"), port,
+    return new ClusterSettings(c.getString("name", "sluice"), c.getString("host", "127.0.0.1"), port,
         Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         k8s == null || k8s.isBlank() ? null : k8s, false);
   }
 
   /** The same cluster joined as a lite member: it takes no partitions (for pure event-bus consumers). */
   public ClusterSettings asLiteMember() {
-    return new ClusterSettings(host, port, members, kubernetesService, true);
+    return new ClusterSettings(name, host, port, members, kubernetesService, true);
   }
 
   /** "host:5701-5703" becomes three members: Hazelcast's TCP/IP join takes no port ranges. */
@@ -56,7 +58,7 @@ public record ClusterSettings(String host, int port, List<String> members, Strin
 
   public HazelcastClusterManager clusterManager() {
     Config hz = ConfigUtil.loadConfig(); // Vert.x's defaults: the maps and multimaps the event bus needs
-    hz.setClusterName("sluice");
+    hz.setClusterName(name);
     hz.setLiteMember(liteMember);
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", "jdk");

@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @DisplayName("Cluster: consumers on other nodes, cross-node cache exactness, change events, a node lost mid-load")
 class ClusterIT {
-  static final ClusterSettings CLUSTER = new ClusterSettings("127.0.0.1", 5901, List.of("127.0.0.1:5901-5905"), null, false);
+  /** A cluster name of this run's own, so two test runs on one host never join each other. */
+  static final ClusterSettings CLUSTER = new ClusterSettings("sluice-test-" + java.util.UUID.randomUUID(), "127.0.0.1", 5901,
+      List.of("127.0.0.1:5901-5905"), null, false);
   static TestGateway nodeA;
   static TestGateway nodeB;
   static Vertx consumer;
