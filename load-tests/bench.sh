@@ -1,0 +1,581 @@
+#!/usr/bin/env bash
+# Sluice benchmark harness: ./sluice bench [reads|writes|vector|cache|mixed|all]   (default: all)
+#
+# For each scenario, in this one invocation, it measures the gateway (wrk, a light C load
+# generator, with a Lua script) and the raw baseline of the same work (pgbench with the gateway's
+# SQL, psql \copy, redis-benchmark), and writes
+#   load-tests/results/<UTC date>-<scenario>.json   every figure, the commands, the machine
+#   load-tests/results/<UTC date>-<scenario>.md     the same as a table
+# Before measuring it makes sure of: local services (./sluice services up), the benchmark-scale
+# demo data (1M leads + the debian-minilm documents; reloaded when the database has fewer), and a
+# gateway on 127.0.0.1:$SLUICE_HTTP_PORT (started from target/sluice.jar if none answers, and
+# stopped again at the end). Scenarios whose endpoint the gateway does not serve yet are reported
+# as "not available", never as a number.
+#
+# All load goes to 127.0.0.1; every run is bounded by -d/-T. Knobs (environment):
+#   BENCH_DURATION=8          seconds per measured run (gateway and baseline alike)
+#   BENCH_WARMUP=2            seconds of unmeasured gateway warm-up before each run
+#   BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=32     wrk -t / -c for reads, cache, vector
+#   BENCH_BULK_CONNECTIONS=8  wrk -c for the 100-row bulk inserts
+#   BENCH_PGBENCH_CLIENTS=8   pgbench -c (with -j 2)
+#   BENCH_EF_SEARCH=200       hnsw.ef_search of the ANN runs (gateway request and baseline alike)
+#   BENCH_IMPORT_ROWS=100000  rows of the NDJSON import and its \copy baseline
+#   BENCH_MIXED_DURATION=15   seconds of the mixed run
+#   BENCH_MIXED_PARTIAL=1     run the mixed workload even if some of its endpoints are missing
+#   BENCH_KEEP_GATEWAY=1      leave the gateway this script started running
+#   SLUICE_HTTP_PORT=8080     the gateway's port (the host is always 127.0.0.1)
+#   SLUICE_JAVA_OPTS          JVM options of the gateway this script starts
+#   BENCH_JAR=target/sluice.jar   the gateway jar to start (e.g. one built from a clean checkout);
+#                             it runs from the project folder above its target/
+set -euo pipefail
+
+HERE="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+ROOT="$(cd -- "$HERE/.." && pwd -P)"
+LIB="$HERE/bench/benchlib.py"
+LUA_DIR="$HERE/bench/wrk"
+SQL_DIR="$HERE/bench/sql"
+RESULTS="$HERE/results"
+JAR="${BENCH_JAR:-$ROOT/target/sluice.jar}"
+JAR="$(cd -- "$(dirname -- "$JAR")" && pwd -P)/$(basename -- "$JAR")"
+# The gateway runs from the project folder the jar was built in (its conf/sluice.yaml).
+GW_DIR="$(cd -- "$(dirname -- "$JAR")/.." && pwd -P)"
+DATASET="${SLUICE_DATASET:-$ROOT/../shared/data/debian-minilm}"
+[ -d "$DATASET" ] && DATASET="$(cd -- "$DATASET" && pwd -P)"
+
+SCENARIO="${1:-all}"
+PORT="${SLUICE_HTTP_PORT:-8080}"
+BASE="http://127.0.0.1:$PORT"
+DURATION="${BENCH_DURATION:-8}"
+WARMUP="${BENCH_WARMUP:-2}"
+WRK_THREADS="${BENCH_WRK_THREADS:-2}"
+WRK_CONNECTIONS="${BENCH_WRK_CONNECTIONS:-32}"
+BULK_CONNECTIONS="${BENCH_BULK_CONNECTIONS:-8}"
+PGBENCH_CLIENTS="${BENCH_PGBENCH_CLIENTS:-8}"
+EF_SEARCH="${BENCH_EF_SEARCH:-200}"
+IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
+MIXED_DURATION="${BENCH_MIXED_DURATION:-15}"
+HOT_SET="${BENCH_HOT_SET:-1000}"
+READY_TIMEOUT="${BENCH_READY_TIMEOUT:-900}"
+LOADER_PORT="${BENCH_LOADER_PORT:-18089}"
+CACHE_PREFIX="${BENCH_CACHE_PREFIX:-sluice:}"
+LEADS=1000000      # the benchmark scale (TARGETS.md)
+SPAN=$((LEADS / 4)) # tenant 1's leads: 1, 5, 9, ...
+
+say()  { printf 'bench: %s\n' "$*"; }
+warn() { printf 'bench: warning: %s\n' "$*" >&2; }
+die()  { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+case "$SCENARIO" in
+  reads|writes|vector|cache|mixed|all) ;;
+  -h|--help|help) usage; exit 0 ;;
+  *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all)" ;;
+esac
+for v in PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
+         MIXED_DURATION HOT_SET READY_TIMEOUT LOADER_PORT; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
+done
+[ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] || die "BENCH_DURATION must be 1..60 s"
+[ "$MIXED_DURATION" -ge 1 ] && [ "$MIXED_DURATION" -le 120 ] || die "BENCH_MIXED_DURATION must be 1..120 s"
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+DAY="$(date -u +%F)"
+TMP="$RESULTS/tmp/$STAMP-$SCENARIO"
+ROWS="$TMP/rows.jsonl"
+mkdir -p "$TMP"
+T0=$(date +%s)
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"   # other work on the machine shows here
+
+# One bench at a time: two would measure each other.
+exec 9>"$RESULTS/tmp/.lock"
+flock -n 9 || die "another ./sluice bench is running (lock $RESULTS/tmp/.lock)"
+
+# ------------------------------------------------------------------------------------- tools
+ensure_tool() { # command debian-package
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" -eq 0 ] || die "'$1' is missing: apt-get install -y $2"
+  say "installing $2 (apt-get) for '$1'"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >"$TMP/apt-$2.log" 2>&1 || {
+    DEBIAN_FRONTEND=noninteractive apt-get update >>"$TMP/apt-$2.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >>"$TMP/apt-$2.log" 2>&1
+  } || die "could not install $2 (log: $TMP/apt-$2.log)"
+}
+ensure_tool wrk wrk
+ensure_tool python3 python3
+ensure_tool curl curl
+ensure_tool redis-benchmark redis-tools
+ensure_tool flock util-linux
+command -v java >/dev/null 2>&1 || die "java not found (JDK 17 expected)"
+command -v jcmd >/dev/null 2>&1 || warn "jcmd not found: heap figures of the mixed run will be missing"
+
+export PYTHONDONTWRITEBYTECODE=1
+py() { python3 "$LIB" "$@"; }
+
+# ------------------------------------------------------------------------------------- services
+say "services: ./sluice services up"
+bash "$ROOT/sluice" services up >"$TMP/services.log" 2>&1 || { cat "$TMP/services.log" >&2; die "services did not start"; }
+eval "$(bash "$ROOT/scripts/services.sh" env)"
+PG_URL="${SLUICE_PG_URL:?}"
+REDIS_URL="${SLUICE_REDIS_URL:?}"
+[[ "$PG_URL" =~ ^postgres(ql)?://([^@/]*@)?(127\.0\.0\.1|localhost)(:[0-9]+)?/ ]] \
+  || die "SLUICE_PG_URL must point at 127.0.0.1 (load goes to this machine only): $PG_URL"
+[[ "$REDIS_URL" =~ ^redis://([^@/]*@)?(127\.0\.0\.1|localhost):([0-9]+) ]] \
+  || die "SLUICE_REDIS_URL must point at 127.0.0.1: $REDIS_URL"
+REDIS_PORT="${BASH_REMATCH[3]}"
+PG_BIN="${SLUICE_PG_BIN:-}"
+PSQL="psql"; PGBENCH="pgbench"
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN/psql" ] && PSQL="$PG_BIN/psql"
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN/pgbench" ] && PGBENCH="$PG_BIN/pgbench"
+command -v "$PSQL" >/dev/null 2>&1 || die "psql not found"
+command -v "$PGBENCH" >/dev/null 2>&1 || die "pgbench not found"
+
+sql() { PGOPTIONS="-c client_min_messages=warning" "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 "$PG_URL" -c "$1"; }
+redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+# ------------------------------------------------------------------------------------- gateway
+GW_PID=""
+GW_STARTED=0
+GW_ORIGIN=""
+WRITES_DIRTY=0
+
+ready_on() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
+
+start_gateway() { # port log -> sets STARTED_PID
+  local port="$1" log="$2"
+  if [ ! -f "$JAR" ]; then
+    say "building ${JAR#$GW_DIR/} (mvn -q -B -DskipTests package in $GW_DIR)"
+    (cd "$GW_DIR" && mvn -q -B -DskipTests package) >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; die "build failed"; }
+    [ -f "$JAR" ] || die "the build finished but $JAR is missing"
+  elif [ -n "$(find "$GW_DIR/src" "$GW_DIR/pom.xml" -newer "$JAR" -print -quit 2>/dev/null)" ]; then
+    warn "$JAR is older than src/ or pom.xml: benchmarking the jar as built (./sluice run rebuilds it)"
+  fi
+  say "starting the gateway on 127.0.0.1:$port (java -jar $JAR, SLUICE_DEMO_LEADS=$LEADS; log $log)"
+  # shellcheck disable=SC2086
+  (cd "$GW_DIR" && SLUICE_HTTP_PORT="$port" SLUICE_DEMO_LEADS="$LEADS" SLUICE_DEMO_DOCUMENTS_PATH="$DATASET" \
+     exec java ${SLUICE_JAVA_OPTS:-} -jar "$JAR") >"$log" 2>&1 9>&- &
+  STARTED_PID=$!
+  local waited=0
+  until ready_on "$port"; do
+    kill -0 "$STARTED_PID" 2>/dev/null || { tail -30 "$log" >&2; die "the gateway exited during start (log $log)"; }
+    [ "$waited" -lt "$READY_TIMEOUT" ] || { stop_pid "$STARTED_PID"; tail -30 "$log" >&2; die "the gateway was not ready after ${READY_TIMEOUT}s"; }
+    sleep 1; waited=$((waited + 1))
+    [ $((waited % 30)) -eq 0 ] && say "  ... still starting (${waited}s; loading demo data takes a while)"
+  done
+  say "gateway ready after ${waited}s"
+}
+
+stop_pid() { # pid
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  warn "gateway $pid did not stop in 20 s: SIGKILL"
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+listener_pid() { # port
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
+}
+
+cleanup() {
+  local rc=$?
+  if [ "$WRITES_DIRTY" -eq 1 ]; then delete_bench_rows || true; fi
+  if [ "$GW_STARTED" -eq 1 ] && [ -n "$GW_PID" ]; then
+    if [ "${BENCH_KEEP_GATEWAY:-0}" = 1 ]; then
+      say "leaving the gateway running (pid $GW_PID, BENCH_KEEP_GATEWAY=1)"
+    else
+      say "stopping the gateway this run started (pid $GW_PID)"
+      stop_pid "$GW_PID"
+    fi
+  fi
+  # keep the working files of the last 5 runs only
+  ls -1d "$RESULTS"/tmp/20*/ 2>/dev/null | sort | head -n -5 | xargs -r rm -rf
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------------------------- demo data
+lead_count() {
+  sql "SELECT CASE WHEN to_regclass('public.leads') IS NULL THEN -1
+               ELSE (SELECT count(*) FROM leads WHERE id BETWEEN 1 AND $LEADS) END"
+}
+doc_count() {
+  sql "SELECT CASE WHEN to_regclass('public.documents') IS NULL THEN -1 ELSE (SELECT count(*) FROM documents) END"
+}
+
+ensure_data_and_gateway() {
+  local leads docs load=0 t1 t2
+  leads="$(lead_count)"; docs="$(doc_count)"
+  say "database: $leads of $LEADS demo leads, $docs documents"
+  if [ "$leads" != "$LEADS" ] || [ "$docs" -le 0 ]; then load=1; fi
+  if [ "$leads" -gt 0 ] && [ "$leads" != "$LEADS" ]; then
+    # The demo loader runs when organizations is empty: empty the CRM tables (documents stay) and
+    # drop the gateway's cached values, which were for the old rows.
+    say "reloading the CRM demo data at $LEADS leads: TRUNCATE organizations, customers, leads CASCADE"
+    sql "SET lock_timeout = '60s'; TRUNCATE organizations, customers, leads CASCADE" >/dev/null
+    redis_cli --scan --pattern "${CACHE_PREFIX}*" 2>/dev/null | xargs -r -n 500 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" unlink >/dev/null || true
+  fi
+  t1=$(date +%s)
+  if ready_on "$PORT"; then
+    GW_PID="$(listener_pid "$PORT")"
+    GW_ORIGIN="already running (pid ${GW_PID:-?})"
+    say "a gateway already answers on $BASE (pid ${GW_PID:-unknown}): benchmarking it"
+    if [ "$load" -eq 1 ]; then
+      say "loading the demo data through a second gateway on :$LOADER_PORT"
+      start_gateway "$LOADER_PORT" "$TMP/loader.log"
+      stop_pid "$STARTED_PID"
+    fi
+  else
+    start_gateway "$PORT" "$TMP/gateway.log"
+    GW_PID="$STARTED_PID"; GW_STARTED=1
+    GW_ORIGIN="started by bench.sh (pid $GW_PID)"
+  fi
+  t2=$(date +%s)
+  leads="$(lead_count)"; docs="$(doc_count)"
+  [ "$leads" = "$LEADS" ] || die "the database has $leads demo leads after loading, expected $LEADS (log $TMP/*.log)"
+  [ "$load" -eq 0 ] || { DATA_LOAD_SECONDS=$((t2 - t1)); say "demo data loaded in ${DATA_LOAD_SECONDS}s ($leads leads, $docs documents)"; }
+  [ "$docs" -gt 0 ] || warn "no documents (data set missing?): the vector scenario will have nothing to search"
+}
+DATA_LOAD_SECONDS=0
+
+# ------------------------------------------------------------------------------------- measuring
+# probe METHOD PATH KEY [body-file] [content-type] [extra-header] -> prints the HTTP status
+probe() {
+  local method="$1" path="$2" key="$3" body="${4:-}" ctype="${5:-application/json}" extra="${6:-}"
+  local args=(-s -m 30 -o "$TMP/probe.body" -D "$TMP/probe.headers" -w '%{http_code}' -X "$method"
+              -H "Authorization: Bearer $key")
+  [ -n "$body" ] && args+=(-H "Content-Type: $ctype" --data-binary "@$body")
+  [ -n "$extra" ] && args+=(-H "$extra")
+  curl "${args[@]}" "$BASE$path" || echo 000
+}
+
+# availability of an endpoint from a probe's status: ok | not available (HTTP n) | error (HTTP n: ...)
+availability() {
+  case "$1" in
+    2??) echo ok ;;
+    404|405|501|503) echo "not available (HTTP $1)" ;;
+    *) echo "error (HTTP $1: $(head -c 160 "$TMP/probe.body" 2>/dev/null | tr -d '\n"|'))" ;;
+  esac
+}
+
+# wrk_run NAME SCRIPT CONNECTIONS SECONDS [VAR=value ...] -> sets WRK_JSON (the BENCH_JSON object) and WRK_CMD
+wrk_run() {
+  local name="$1" script="$2" conns="$3" secs="$4"; shift 4
+  local threads="$WRK_THREADS"
+  [ "$threads" -le "$conns" ] || threads="$conns"
+  WRK_CMD="$* wrk -t$threads -c$conns -d${secs}s --timeout 5s -s load-tests/bench/wrk/$script $BASE"
+  WRK_CMD="${WRK_CMD//$ROOT\//}"
+  if [ "$WARMUP" -gt 0 ]; then
+    env BENCH_LUA_DIR="$LUA_DIR" "$@" timeout $((WARMUP + 20)) \
+      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$BASE" >"$TMP/$name.warmup.txt" 2>&1 || true
+  fi
+  env BENCH_LUA_DIR="$LUA_DIR" "$@" timeout $((secs + 30)) \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA_DIR/$script" "$BASE" >"$TMP/$name.wrk.txt" 2>&1 \
+    || { warn "wrk failed for $name: $(tail -3 "$TMP/$name.wrk.txt")"; WRK_JSON='{}'; return 0; }
+  WRK_JSON="$(py wrk "$TMP/$name.wrk.txt" || echo '{}')"
+}
+
+# pgbench_run NAME CLIENTS [pgbench args ...] -> sets PGB_JSON ({throughput, p50/p95/p99 ...}) and PGB_CMD
+pgbench_run() {
+  local name="$1" clients="$2"; shift 2
+  local shown=() a
+  for a in "$@"; do shown+=("${a/#$HERE\//load-tests/}"); done
+  PGB_CMD="pgbench -n -M prepared -c $clients -j 2 -T $DURATION ${shown[*]} $PG_URL"
+  rm -f "$TMP/pgb-$name".*
+  timeout $((DURATION + 60)) "$PGBENCH" -n -M prepared -c "$clients" -j 2 -T "$DURATION" \
+    -l --sampling-rate 0.1 --log-prefix "$TMP/pgb-$name" "$@" "$PG_URL" >"$TMP/$name.pgbench.txt" 2>&1 \
+    || { warn "pgbench failed for $name: $(tail -3 "$TMP/$name.pgbench.txt")"; PGB_JSON='{}'; return 0; }
+  PGB_JSON="$(py pgbench "$TMP/$name.pgbench.txt" "$TMP/pgb-$name" || echo '{}')"
+}
+
+# judge a wrk result: ok, or error when most requests failed; a note when some did
+wrk_note() { # json
+  python3 - "$1" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1] or "{}")
+n = d.get("requests") or 0
+bad = (d.get("non_2xx") or 0) + (d.get("socket_errors") or 0)
+if n == 0:
+    print("error|wrk measured nothing")
+elif bad > 0.5 * n:
+    print("error|%d of %d requests failed" % (bad, n))
+elif bad > 0:
+    print("ok|%d of %d requests failed (%.2f %%)" % (bad, n, 100.0 * bad / n))
+else:
+    print("ok|")
+EOF
+}
+
+row() { py row "$ROWS" "$@"; }
+
+# measure_read OPERATION NAME PROBE_PATH LUA BASELINE_ARGS... (one gateway run, one pgbench run)
+measure_read() {
+  local scenario="$1" op="$2" name="$3" probe_path="$4" lua="$5"; shift 5
+  local code avail g b judged status note
+  code="$(probe GET "$probe_path" demo-reader "" "" "Cache-Control: no-cache")"
+  avail="$(availability "$code")"
+  say "$scenario / $op: gateway ($avail)"
+  pgbench_run "$name" "$PGBENCH_CLIENTS" "$@"; b="$PGB_JSON"
+  if [ "$avail" != ok ]; then
+    row scenario="$scenario" operation="$op" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$PGB_CMD"
+    return 0
+  fi
+  wrk_run "$name" "$lua" "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" BENCH_NO_CACHE=1; g="$WRK_JSON"
+  judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  row scenario="$scenario" operation="$op" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+      baseline="$b" baseline_tool=pgbench baseline_command="$PGB_CMD" note="$note"
+  [ "$name" = point-miss ] && POINT_MISS_RPS="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("throughput",""))' "$g")"
+  return 0
+}
+POINT_MISS_RPS=""
+
+# ------------------------------------------------------------------------------------- scenarios
+scenario_reads() {
+  measure_read reads "point read, cache miss (no-cache)" point-miss "/v1/leads/1" point.lua -f "$SQL_DIR/point.sql"
+  measure_read reads "keyset page, 20 rows, cursor walk" keyset "/v1/leads?limit=20" keyset.lua -f "$SQL_DIR/keyset.sql"
+  measure_read reads "offset page, 20 rows, page 1..500" offset "/v1/leads?page=2&limit=20" offset.lua -f "$SQL_DIR/offset.sql"
+  local emb=() s
+  for s in new contacted qualified won lost; do emb+=(-f "$SQL_DIR/embedded-$s.sql"); done
+  measure_read reads "filtered page + customer(id,name)" embedded \
+    "/v1/leads?select=id,title,customer(id,name)&status=eq.new&order=created_at.desc&limit=20" embedded.lua "${emb[@]}"
+}
+
+scenario_cache() {
+  local code avail g b judged status note
+  probe GET /v1/leads/1 demo-reader >/dev/null
+  code="$(probe GET /v1/leads/1 demo-reader)"
+  avail="$(availability "$code")"
+  if [ "$avail" = ok ] && ! grep -qi '^x-cache: *hit' "$TMP/probe.headers"; then
+    avail="not available (no X-Cache: hit on a repeated read)"
+  fi
+  say "cache / point read, cache hit: gateway ($avail)"
+  timeout 120 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -t get -n 200000 -c 50 -P 1 --csv >"$TMP/redis.csv" 2>&1 || true
+  b="$(py redis "$TMP/redis.csv" 2>/dev/null || echo '{}')"
+  local rcmd="redis-benchmark -h 127.0.0.1 -p $REDIS_PORT -t get -n 200000 -c 50 -P 1 --csv"
+  if [ "$avail" != ok ]; then
+    row scenario=cache operation="point read, cache hit" status="$avail" baseline="$b" baseline_tool=redis-benchmark baseline_command="$rcmd"
+    return 0
+  fi
+  wrk_run point-hit point.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$HOT_SET"; g="$WRK_JSON"
+  judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  if [ -z "$POINT_MISS_RPS" ]; then
+    say "cache / point read, cache miss (for the hit/miss ratio)"
+    local m; wrk_run point-miss point.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$SPAN" BENCH_NO_CACHE=1; m="$WRK_JSON"
+    row scenario=cache operation="point read, cache miss (no-cache)" status="$(wrk_note "$m" | cut -d'|' -f1)" \
+        gateway="$m" gateway_command="$WRK_CMD"
+    POINT_MISS_RPS="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("throughput",""))' "$m")"
+  fi
+  local vs_miss
+  vs_miss="$(python3 -c 'import json,sys
+g=json.loads(sys.argv[1]); m=sys.argv[2]
+print("%.2f x the cache-miss figure (goal >= 2 x)" % (g["throughput"]/float(m)) if m and g.get("throughput") else "")' "$g" "$POINT_MISS_RPS")"
+  row scenario=cache operation="point read, cache hit ($HOT_SET hot ids)" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+      baseline="$b" baseline_tool=redis-benchmark baseline_command="$rcmd" note="${vs_miss}${note:+; $note}"
+}
+
+scenario_vector() {
+  local code avail g b judged status note n
+  n="$(py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH")" || die "cannot read the dev queries in $DATASET"
+  head -n 1 "$TMP/vec/search-bodies.txt" >"$TMP/vec/one.json"
+  code="$(probe POST /v1/documents/search demo-reader "$TMP/vec/one.json")"
+  avail="$(availability "$code")"
+  say "vector / ANN top-10: gateway ($avail)"
+  local scripts=() f
+  for f in "$TMP"/vec/ann/q*.sql; do scripts+=(-f "$f"); done
+  PGOPTIONS="-c hnsw.ef_search=$EF_SEARCH" pgbench_run ann "$PGBENCH_CLIENTS" "${scripts[@]}"; b="$PGB_JSON"
+  local bcmd="PGOPTIONS='-c hnsw.ef_search=$EF_SEARCH' pgbench -n -M prepared -c $PGBENCH_CLIENTS -j 2 -T $DURATION -f <one script per dev query, the first $n: SELECT id, package, embedding <=> 'q'::vector AS distance FROM documents ORDER BY embedding <=> 'q'::vector LIMIT 10> $PG_URL"
+  if [ "$avail" != ok ]; then
+    row scenario=vector operation="ANN top-10, ef_search $EF_SEARCH" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
+    return 0
+  fi
+  wrk_run search search.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_BODIES_FILE="$TMP/vec/search-bodies-$n.txt"; g="$WRK_JSON"
+  judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  local rc_ef rc_default
+  rc_ef="$(py recall "$BASE" "$DATASET" "$EF_SEARCH" || echo '{}')"
+  rc_default="$(py recall "$BASE" "$DATASET" || echo '{}')"
+  local rnote
+  rnote="$(python3 -c 'import json,sys
+a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2])
+print("recall@10 %s at efSearch %s, %s with the gateway default" % (a.get("recall_at_10"), sys.argv[3], b.get("recall_at_10")))' "$rc_ef" "$rc_default" "$EF_SEARCH")"
+  row scenario=vector operation="ANN top-10, efSearch $EF_SEARCH" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+      baseline="$b" baseline_tool=pgbench baseline_command="$bcmd" note="$rnote${note:+; $note}" \
+      extra="{\"recall_requested_ef\": $rc_ef, \"recall_gateway_default\": $rc_default}"
+}
+
+delete_bench_rows() {
+  # Through the gateway when it can delete (its cache then learns of it), else straight in SQL.
+  local code
+  code="$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer demo-writer' \
+          "$BASE/v1/leads?title=like.bench-*" 2>/dev/null || echo 000)"
+  sql "DELETE FROM leads WHERE title LIKE 'bench-%'" >/dev/null 2>&1 || warn "could not delete the bench rows: DELETE FROM leads WHERE title LIKE 'bench-%'"
+  sql "DROP TABLE IF EXISTS leads_copy" >/dev/null 2>&1 || true
+  sql "VACUUM (ANALYZE) leads" >/dev/null 2>&1 || true
+  WRITES_DIRTY=0
+  say "removed the rows the bench inserted (gateway DELETE: HTTP $code; then SQL), dropped leads_copy"
+}
+
+scenario_writes() {
+  local code avail g b judged status note
+  WRITES_DIRTY=1
+  local customers=$((LEADS / 20))
+  py rows 100 bulk "$customers" "$TMP/bulk100"
+  py rows 1 write "$customers" "$TMP/write1"
+  # An identical table for the raw baselines (same columns, defaults, checks and indexes; no FKs).
+  sql "DROP TABLE IF EXISTS leads_copy; CREATE TABLE leads_copy (LIKE leads INCLUDING ALL)" >/dev/null
+
+  # --- bulk insert of 100 rows
+  code="$(probe POST /v1/leads/bulk demo-writer "$TMP/bulk100/rows.json")"
+  avail="$(availability "$code")"
+  say "writes / bulk insert 100 rows: gateway ($avail)"
+  pgbench_run bulk100 "$BULK_CONNECTIONS" -f "$TMP/bulk100/rows.sql"; b="$PGB_JSON"
+  local bcmd="pgbench -n -M prepared -c $BULK_CONNECTIONS -j 2 -T $DURATION -f <INSERT INTO leads_copy (org_id, customer_id, title, status, priority) VALUES <the same 100 rows>> $PG_URL"
+  if [ "$avail" != ok ]; then
+    row scenario=writes operation="bulk insert, 100 rows (JSON array)" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
+  else
+    wrk_run bulk100 bulk.lua "$BULK_CONNECTIONS" "$DURATION" BENCH_BODY_FILE="$TMP/bulk100/rows.json"; g="$WRK_JSON"
+    judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+    row scenario=writes operation="bulk insert, 100 rows (JSON array)" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+        baseline="$b" baseline_tool=pgbench baseline_command="$bcmd" note="req/s × 100 = rows/s; baseline into leads_copy${note:+; $note}"
+  fi
+
+  # --- NDJSON import of IMPORT_ROWS rows vs psql \copy of the same rows
+  say "writes / NDJSON import of $IMPORT_ROWS rows: generating the rows"
+  py rows "$IMPORT_ROWS" ndjson "$customers" "$TMP/import"
+  head -n 2 "$TMP/import/rows.ndjson" >"$TMP/import/two.ndjson"
+  code="$(probe POST /v1/leads/bulk demo-writer "$TMP/import/two.ndjson" application/x-ndjson)"
+  avail="$(availability "$code")"
+  say "writes / NDJSON import: gateway ($avail)"
+  sql "TRUNCATE leads_copy" >/dev/null
+  local c0 c1 copy_s
+  c0=$(date +%s%N)
+  "$PSQL" -X -q -v ON_ERROR_STOP=1 "$PG_URL" \
+    -c "\\copy leads_copy (org_id, customer_id, title, status, priority) FROM '$TMP/import/rows.csv' CSV" >"$TMP/copy.txt" 2>&1 \
+    || warn "psql \\copy failed: $(tail -2 "$TMP/copy.txt")"
+  c1=$(date +%s%N)
+  copy_s="$(python3 -c "print(round(($c1 - $c0) / 1e9, 3))")"
+  b="{\"throughput\": $(python3 -c "print(round($IMPORT_ROWS / (($c1 - $c0) / 1e9), 1))"), \"unit\": \"rows/s\", \"seconds\": $copy_s}"
+  local ccmd="psql $PG_URL -c \"\\copy leads_copy (org_id, customer_id, title, status, priority) FROM 'rows.csv' CSV\" ($IMPORT_ROWS rows)"
+  if [ "$avail" != ok ]; then
+    row scenario=writes operation="NDJSON import, $IMPORT_ROWS rows" status="$avail" baseline="$b" baseline_tool="psql \\copy" baseline_command="$ccmd"
+  else
+    local out http secs
+    out="$(curl -s -m 300 -o "$TMP/import/response.json" -w '%{http_code} %{time_total}' -X POST \
+            -H 'Authorization: Bearer demo-writer' -H 'Content-Type: application/x-ndjson' \
+            --data-binary "@$TMP/import/rows.ndjson" "$BASE/v1/leads/bulk" || echo "000 0")"
+    http="${out%% *}"; secs="${out#* }"
+    local gcmd="curl -X POST -H 'Content-Type: application/x-ndjson' --data-binary @rows.ndjson $BASE/v1/leads/bulk ($IMPORT_ROWS rows, $(du -h "$TMP/import/rows.ndjson" | cut -f1))"
+    if [ "$http" = 200 ]; then
+      g="{\"tool\": \"curl\", \"throughput\": $(python3 -c "print(round($IMPORT_ROWS / max($secs, 1e-6), 1))"), \"unit\": \"rows/s\", \"seconds\": $secs}"
+      row scenario=writes operation="NDJSON import, $IMPORT_ROWS rows" status=ok gateway="$g" gateway_command="$gcmd" \
+          baseline="$b" baseline_tool="psql \\copy" baseline_command="$ccmd" note="goal ≥ 0.3 × \\copy (long-term 0.7 ×); response $(head -c 120 "$TMP/import/response.json" | tr -d '|')"
+    else
+      row scenario=writes operation="NDJSON import, $IMPORT_ROWS rows" status="error (HTTP $http: $(head -c 160 "$TMP/import/response.json" | tr -d '\n"|'))" \
+          gateway_command="$gcmd" baseline="$b" baseline_tool="psql \\copy" baseline_command="$ccmd"
+    fi
+  fi
+  delete_bench_rows
+}
+
+heap_after_gc() { # pid label -> prints {"heap_used_kb":..} or {}
+  local pid="$1" label="$2"
+  if [ -z "$pid" ] || ! command -v jcmd >/dev/null 2>&1; then echo '{}'; return 0; fi
+  { jcmd "$pid" GC.run && jcmd "$pid" GC.heap_info; } >"$TMP/heap-$label.txt" 2>&1 || { echo '{}'; return 0; }
+  py heap "$TMP/heap-$label.txt" 2>/dev/null || echo '{}'
+}
+
+scenario_mixed() {
+  local missing=() code g judged status note
+  py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" >/dev/null || die "cannot read the dev queries in $DATASET"
+  py rows 1 mixed "$((LEADS / 20))" "$TMP/mixed"
+  head -n 1 "$TMP/vec/search-bodies.txt" >"$TMP/vec/one.json"
+  code="$(probe GET /v1/leads/1 demo-reader)";                                   [ "$(availability "$code")" = ok ] || missing+=("point read: HTTP $code")
+  code="$(probe POST /v1/documents/search demo-reader "$TMP/vec/one.json")";    [ "$(availability "$code")" = ok ] || missing+=("search: HTTP $code")
+  WRITES_DIRTY=1
+  code="$(probe POST /v1/leads/bulk demo-writer "$TMP/mixed/rows.json")";       [ "$(availability "$code")" = ok ] || missing+=("bulk write: HTTP $code")
+  local op="mixed 70 % reads / 20 % search / 10 % writes"
+  if [ "${#missing[@]}" -gt 0 ] && [ "${BENCH_MIXED_PARTIAL:-0}" != 1 ]; then
+    say "mixed: not available (${missing[*]})"
+    row scenario=mixed operation="$op" status="not available (${missing[*]})" \
+        note="BENCH_MIXED_PARTIAL=1 runs it anyway (the missing parts then count as errors)"
+    delete_bench_rows
+    return 0
+  fi
+  # Warm up first (JIT, pools, caches), so start and end compare the same steady state and a
+  # growing heap means a leak rather than warm-up.
+  if [ "$WARMUP" -gt 0 ]; then
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" \
+      BENCH_WRITE_BODY_FILE="$TMP/mixed/rows.json" timeout $((WARMUP * 2 + 20)) \
+      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$((WARMUP * 2))s" --timeout 5s -s "$LUA_DIR/mixed.lua" "$BASE" >"$TMP/mixed.warmup.txt" 2>&1 || true
+  fi
+  local h0 h1
+  h0="$(heap_after_gc "$GW_PID" start)"
+  say "mixed: heap after GC at start (after $((WARMUP * 2))s of warm-up): $h0"
+  local saved="$WARMUP"; WARMUP=0   # warmed up above, before the start figure
+  wrk_run mixed mixed.lua "$WRK_CONNECTIONS" "$MIXED_DURATION" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" \
+        BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" BENCH_WRITE_BODY_FILE="$TMP/mixed/rows.json"; g="$WRK_JSON"
+  WARMUP="$saved"
+  h1="$(heap_after_gc "$GW_PID" end)"
+  say "mixed: heap after GC at end: $h1"
+  judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  [ "${#missing[@]}" -gt 0 ] && note="PARTIAL: ${missing[*]}${note:+; $note}"
+  local hnote
+  hnote="$(python3 -c 'import json,sys
+a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2])
+if "heap_used_kb" in a and "heap_used_kb" in b:
+    print("heap after GC %.1f MB at start, %.1f MB at end (jcmd GC.run + GC.heap_info)" % (a["heap_used_kb"]/1024, b["heap_used_kb"]/1024))
+else:
+    print("heap after GC: not measured (jcmd)")' "$h0" "$h1")"
+  row scenario=mixed operation="$op" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+      note="$hnote${note:+; $note}" extra="{\"heap_after_gc_start\": $h0, \"heap_after_gc_end\": $h1}"
+  delete_bench_rows
+}
+
+# ------------------------------------------------------------------------------------- machine
+machine_info() {
+  local commit dirty jar_time java_v pg_v vec_v redis_v wrk_v
+  commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  dirty="$(git -C "$ROOT" status --porcelain -- src pom.xml conf 2>/dev/null | head -c 1)"
+  if [ "$GW_DIR" != "$ROOT" ]; then
+    commit="$commit (gateway jar from $GW_DIR)"
+  elif [ -n "$dirty" ]; then
+    commit="$commit (+ uncommitted changes in src/pom/conf)"
+  fi
+  jar_time="$(date -u -r "$JAR" +%FT%TZ 2>/dev/null || echo '?')"
+  java_v="$(java -version 2>&1 | head -n 1)"
+  pg_v="$(sql "SELECT 'PostgreSQL ' || current_setting('server_version')")"
+  vec_v="$(sql "SELECT extversion FROM pg_extension WHERE extname = 'vector'")"
+  redis_v="$(redis_cli info server 2>/dev/null | tr -d '\r' | sed -n 's/^redis_version://p')"
+  wrk_v="$( (wrk --version 2>&1 || true) | head -n 1 | awk '{print $2}')"
+  py kv "$TMP/machine.json" \
+    nproc="$(nproc)" memory_total="$(free -h | awk '/^Mem:/ {print $2}')" \
+    os="$(. /etc/os-release && echo "$PRETTY_NAME")" kernel="$(uname -r)" \
+    java="$java_v" postgresql="$pg_v" pgvector="$vec_v" redis="$redis_v" wrk="$wrk_v" \
+    git_commit="$commit" jar_built_utc="$jar_time" gateway_process="$GW_ORIGIN" \
+    started_utc="$(date -u -d "@$T0" +%FT%TZ)" finished_utc="$(date -u +%FT%TZ)" \
+    load_average_start="$LOAD_START" load_average_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    elapsed_s="$(( $(date +%s) - T0 ))" demo_load_s="$DATA_LOAD_SECONDS" \
+    settings="duration ${DURATION}s (+${WARMUP}s warm-up), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, bulk -c$BULK_CONNECTIONS, pgbench -c$PGBENCH_CLIENTS -j2, ef_search $EF_SEARCH, mixed ${MIXED_DURATION}s"
+}
+
+# ------------------------------------------------------------------------------------- main
+say "scenario: $SCENARIO (working files: ${TMP#$ROOT/})"
+ensure_data_and_gateway
+: >"$ROWS"
+case "$SCENARIO" in
+  reads) scenario_reads ;;
+  cache) scenario_cache ;;
+  vector) scenario_vector ;;
+  writes) scenario_writes ;;
+  mixed) scenario_mixed ;;
+  all) scenario_reads; scenario_cache; scenario_vector; scenario_writes; scenario_mixed ;;
+esac
+machine_info
+OUT="$RESULTS/$DAY-$SCENARIO"
+echo
+py report "$ROWS" "$TMP/machine.json" "$OUT" "$SCENARIO"
+echo
+say "wrote ${OUT#$ROOT/}.json and ${OUT#$ROOT/}.md in $(( $(date +%s) - T0 ))s"

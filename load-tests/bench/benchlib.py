@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Helpers of load-tests/bench.sh: test data, tool output parsing, recall, and the report.
+
+Standard library only (Debian's python3). Every network call goes to 127.0.0.1.
+
+  benchlib.py vectors DATASET OUTDIR [EF]          search bodies for wrk + one pgbench script per dev query (first 100)
+  benchlib.py rows N TAG CUSTOMERS OUTDIR          the same N new leads as JSON array, NDJSON, CSV and SQL VALUES
+  benchlib.py wrk FILE                             the JSON line of a wrk run (printed by the Lua done())
+  benchlib.py pgbench FILE LOG_PREFIX              tps and latency percentiles of a pgbench run
+  benchlib.py redis FILE                           throughput and percentiles of redis-benchmark --csv
+  benchlib.py heap FILE                            heap used after GC (KB) from jcmd GC.heap_info
+  benchlib.py recall BASE_URL DATASET [EF]         recall@10 of the gateway's search on the dev queries
+  benchlib.py row ROWS_FILE key=value ...          append one result row (values: JSON or text)
+  benchlib.py kv OUT_FILE key=value ...            write a flat JSON object (the machine)
+  benchlib.py report ROWS_FILE MACHINE_FILE OUT_PREFIX SCENARIO   write OUT_PREFIX.json and .md
+"""
+import glob
+import json
+import math
+import os
+import re
+import struct
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def die(msg):
+    print("benchlib: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+# --------------------------------------------------------------------------- data
+
+def read_fvecs(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    dim = struct.unpack_from("<i", data, 0)[0]
+    row = 4 + 4 * dim
+    out = []
+    for off in range(0, len(data), row):
+        if struct.unpack_from("<i", data, off)[0] != dim:
+            die(path + ": a row with another dimension")
+        out.append(struct.unpack_from("<%df" % dim, data, off + 4))
+    return out
+
+
+def read_ivecs(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    out, off = [], 0
+    while off < len(data):
+        k = struct.unpack_from("<i", data, off)[0]
+        out.append(struct.unpack_from("<%di" % k, data, off + 4))
+        off += 4 + 4 * k
+    return out
+
+
+def vec_text(v):
+    # repr of a float32 widened to double would carry noise digits; 9 significant digits round-trip float32.
+    return "[" + ",".join("%.9g" % x for x in v) + "]"
+
+
+def search_body(v, ef):
+    body = '{"vector":%s,"k":10,"select":"id,package"' % vec_text(v)
+    if ef:
+        body += ',"efSearch":%d' % int(ef)
+    return body + "}"
+
+
+PGBENCH_QUERIES = 100
+
+
+def cmd_vectors(dataset, outdir, ef=""):
+    queries = read_fvecs(os.path.join(dataset, "dev-queries.fvecs"))
+    os.makedirs(os.path.join(outdir, "ann"), exist_ok=True)
+    with open(os.path.join(outdir, "search-bodies.txt"), "w") as f:
+        for q in queries:
+            f.write(search_body(q, ef) + "\n")
+    # pgbench takes at most 128 scripts: the first PGBENCH_QUERIES dev queries, for both sides.
+    with open(os.path.join(outdir, "search-bodies-%d.txt" % PGBENCH_QUERIES), "w") as f:
+        for q in queries[:PGBENCH_QUERIES]:
+            f.write(search_body(q, ef) + "\n")
+    for i, q in enumerate(queries[:PGBENCH_QUERIES]):
+        lit = "'%s'::vector" % vec_text(q)
+        with open(os.path.join(outdir, "ann", "q%03d.sql" % i), "w") as f:
+            # The same top-10 the search endpoint answers: nearest first by cosine distance.
+            f.write("SELECT id, package, embedding <=> %s AS distance FROM documents ORDER BY embedding <=> %s LIMIT 10;\n"
+                    % (lit, lit))
+    print(min(len(queries), PGBENCH_QUERIES))
+
+
+STATUSES = ["new", "contacted", "qualified", "won", "lost"]
+
+
+def cmd_rows(n, tag, customers, outdir):
+    n, customers = int(n), max(4, int(customers))
+    os.makedirs(outdir, exist_ok=True)
+    rows = []
+    for i in range(n):
+        # tenant 1's customers are 1, 5, 9, ... (customer c belongs to organization 1 + (c-1) % 4)
+        c = 4 * ((i * 7919) % (customers // 4)) + 1
+        rows.append((c, "bench-%s #%d" % (tag, i), STATUSES[i % 5], 1 + i % 5))
+    with open(os.path.join(outdir, "rows.json"), "w") as f:
+        f.write("[" + ",".join(json.dumps({"customer_id": c, "title": t, "status": s, "priority": p},
+                                          separators=(",", ":")) for c, t, s, p in rows) + "]")
+    with open(os.path.join(outdir, "rows.ndjson"), "w") as f:
+        for c, t, s, p in rows:
+            f.write(json.dumps({"customer_id": c, "title": t, "status": s, "priority": p}, separators=(",", ":")) + "\n")
+    with open(os.path.join(outdir, "rows.csv"), "w") as f:
+        for c, t, s, p in rows:
+            f.write('1,%d,"%s",%s,%d\n' % (c, t, s, p))
+    with open(os.path.join(outdir, "rows.sql"), "w") as f:
+        f.write("INSERT INTO leads_copy (org_id, customer_id, title, status, priority) VALUES "
+                + ", ".join("(1, %d, '%s', '%s', %d)" % (c, t, s, p) for c, t, s, p in rows) + ";\n")
+
+
+# --------------------------------------------------------------------------- tool output
+
+def cmd_wrk(path):
+    text = open(path, errors="replace").read()
+    m = re.search(r"^BENCH_JSON (\{.*\})\s*$", text, re.M)
+    if not m:
+        die("no BENCH_JSON line in " + path)
+    print(m.group(1))
+
+
+def percentile(sorted_vals, p):
+    if not sorted_vals:
+        return None
+    k = max(0, min(len(sorted_vals) - 1, int(math.ceil(p / 100.0 * len(sorted_vals))) - 1))
+    return sorted_vals[k]
+
+
+def cmd_pgbench(path, log_prefix):
+    text = open(path, errors="replace").read()
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", text) or re.search(r"tps = ([0-9.]+)", text)
+    if not m:
+        die("no tps in " + path + ":\n" + text[-800:])
+    tx = re.search(r"number of transactions actually processed: (\d+)", text)
+    failed = re.search(r"number of failed transactions: (\d+)", text)
+    lat = []
+    for f in glob.glob(log_prefix + "*"):
+        with open(f) as fh:
+            for line in fh:
+                parts = line.split()
+                # client_id transaction_no time_us script_no epoch epoch_us  (time in microseconds)
+                if len(parts) >= 3 and parts[2].isdigit():
+                    lat.append(int(parts[2]) / 1000.0)
+    lat.sort()
+    out = {"throughput": round(float(m.group(1)), 1), "unit": "tps",
+           "transactions": int(tx.group(1)) if tx else None,
+           "errors": int(failed.group(1)) if failed else 0,
+           "latency_sample": len(lat)}
+    for p in (50, 95, 99):
+        v = percentile(lat, p)
+        out["p%d_ms" % p] = None if v is None else round(v, 3)
+    print(json.dumps(out))
+
+
+def cmd_redis(path):
+    rows = [l for l in open(path).read().splitlines() if l.startswith('"')]
+    if len(rows) < 2:
+        die("no CSV rows in " + path)
+    head = [h.strip('"') for h in rows[0].split(",")]
+    vals = [v.strip('"') for v in rows[1].split(",")]
+    d = dict(zip(head, vals))
+    out = {"throughput": round(float(d["rps"]), 1), "unit": "req/s"}
+    for p in (50, 95, 99):
+        key = "p%d_latency_ms" % p
+        out["p%d_ms" % p] = float(d[key]) if key in d else None
+    print(json.dumps(out))
+
+
+def cmd_heap(path):
+    text = open(path, errors="replace").read()
+    # G1: " garbage-first heap   total 262144K, used 23412K [...]"; Parallel/Serial print per-generation lines.
+    m = re.search(r"heap\s+total (\d+)K, used (\d+)K", text)
+    if m:
+        print(json.dumps({"heap_total_kb": int(m.group(1)), "heap_used_kb": int(m.group(2))}))
+        return
+    used = [int(x) for x in re.findall(r"total \d+K, used (\d+)K", text)]
+    total = [int(x) for x in re.findall(r"total (\d+)K, used \d+K", text)]
+    if not used:
+        die("no heap figures in " + path)
+    print(json.dumps({"heap_total_kb": sum(total), "heap_used_kb": sum(used)}))
+
+
+# --------------------------------------------------------------------------- recall
+
+def cmd_recall(base, dataset, ef=""):
+    if not re.match(r"^http://127\.0\.0\.1:\d+$", base):
+        die("recall only talks to http://127.0.0.1:PORT")
+    queries = read_fvecs(os.path.join(dataset, "dev-queries.fvecs"))
+    truth = read_ivecs(os.path.join(dataset, "dev-groundtruth.ivecs"))
+    hits, asked, errors, lat = 0, 0, 0, []
+    deadline = time.time() + 60  # bounded: 200 sequential requests, one minute at most
+    for q, t in zip(queries, truth):
+        if time.time() > deadline:
+            break
+        req = urllib.request.Request(base + "/v1/documents/search", data=search_body(q, ef).encode(),
+                                     headers={"Authorization": "Bearer demo-reader",
+                                              "Content-Type": "application/json"})
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                ids = [int(x["id"]) for x in json.load(r)["data"]]
+        except (urllib.error.URLError, ValueError, KeyError, TypeError):
+            errors += 1
+            continue
+        lat.append((time.perf_counter() - start) * 1000)
+        asked += 1
+        hits += len(set(ids[:10]) & set(t[:10]))
+    out = {"queries": asked, "errors": errors,
+           "recall_at_10": round(hits / (10.0 * asked), 4) if asked else None, "ef_search": int(ef) if ef else "default"}
+    print(json.dumps(out))
+
+
+# --------------------------------------------------------------------------- rows and report
+
+def parse_value(v):
+    if v == "":
+        return None
+    try:
+        return json.loads(v)
+    except ValueError:
+        return v
+
+
+def cmd_kv(out_file, *pairs):
+    """A flat JSON object of key=value pairs (the machine description)."""
+    d = {}
+    for p in pairs:
+        k, _, v = p.partition("=")
+        d[k] = v
+    with open(out_file, "w") as f:
+        json.dump(d, f)
+
+
+def cmd_row(rows_file, *pairs):
+    """One result row. gateway=/baseline= take JSON objects; gateway_X=/baseline_X= set field X of
+    them (tool, command). The ratio is gateway / baseline throughput when both were measured."""
+    row = {}
+    for p in pairs:
+        k, _, v = p.partition("=")
+        val = parse_value(v)
+        side, _, field = k.partition("_")
+        if side in ("gateway", "baseline") and field:
+            row.setdefault(side, {})
+            if row[side] is None:
+                row[side] = {}
+            row[side][field] = val
+        elif k in ("gateway", "baseline") and isinstance(val, dict):
+            row.setdefault(k, {})
+            row[k] = dict(val, **(row[k] or {}))
+        else:
+            row[k] = val
+    for side in ("gateway", "baseline"):
+        if isinstance(row.get(side), dict) and not row[side].get("throughput") and set(row[side]) <= {"tool", "command"}:
+            row[side]["throughput"] = None
+    g, b = row.get("gateway") or {}, row.get("baseline") or {}
+    if not isinstance(g, dict) or not isinstance(b, dict):
+        die("gateway= and baseline= must be JSON objects")
+    if "ratio" not in row:
+        gt, bt = g.get("throughput"), b.get("throughput")
+        row["ratio"] = round(gt / bt, 3) if row.get("status", "ok") == "ok" and gt and bt else None
+    row.setdefault("status", "ok")
+    with open(rows_file, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def fmt_num(v, unit=""):
+    if v is None:
+        return "—"
+    if isinstance(v, (int, float)):
+        s = ("{:,.0f}".format(v) if abs(v) >= 100 else "{:,.2f}".format(v).rstrip("0").rstrip("."))
+        return s + (" " + unit if unit else "")
+    return str(v)
+
+
+def fmt_lat(side):
+    if not side or side.get("p50_ms") is None:
+        return "—"
+    return " / ".join(("%.2f" % side[k]) if side.get(k) is not None else "—" for k in ("p50_ms", "p95_ms", "p99_ms"))
+
+
+def md_table(rows):
+    lines = ["| scenario | operation | gateway (tool) | throughput | p50 / p95 / p99 ms | baseline (tool) | baseline throughput | baseline p50 / p95 / p99 ms | ratio | note |",
+             "| --- | --- | --- | ---: | --- | --- | ---: | --- | ---: | --- |"]
+    for r in rows:
+        g = r.get("gateway") or {}
+        b = r.get("baseline") or {}
+        status = r.get("status", "ok")
+        if status == "ok":
+            thr = fmt_num(g.get("throughput"), g.get("unit", ""))
+            lat = fmt_lat(g)
+        else:
+            thr, lat = status, "—"
+        ratio = r.get("ratio")
+        note = r.get("note") or ""
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r.get("scenario", ""), r.get("operation", ""), g.get("tool", "—"), thr, lat,
+            b.get("tool", "—") if b else "—", fmt_num(b.get("throughput"), b.get("unit", "")) if b else "—",
+            fmt_lat(b), ("%.2f ×" % ratio) if isinstance(ratio, (int, float)) else "—", note.replace("|", "\\|")))
+    return "\n".join(lines)
+
+
+def cmd_report(rows_file, machine_file, out_prefix, scenario):
+    rows = [json.loads(l) for l in open(rows_file) if l.strip()] if os.path.exists(rows_file) else []
+    machine = json.load(open(machine_file))
+    doc = {"scenario": scenario, "machine": machine, "results": rows}
+    with open(out_prefix + ".json", "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    m = machine
+    md = ["# Sluice bench: %s — %s" % (scenario, m.get("finished_utc", "")), "",
+          md_table(rows), "",
+          "Machine: %s cores, %s memory, %s; %s; %s; pgvector %s; Redis %s; wrk %s; load average %s at start, %s at end. "
+          "Gateway: %s, commit %s (jar built %s). Settings: %s." % (
+              m.get("nproc"), m.get("memory_total"), m.get("os"), m.get("java"), m.get("postgresql"),
+              m.get("pgvector"), m.get("redis"), m.get("wrk"), m.get("load_average_start"), m.get("load_average_end"),
+              m.get("gateway_process"), m.get("git_commit"), m.get("jar_built_utc"), m.get("settings")),
+          "",
+          "Commands:", ""]
+    for r in rows:
+        for side in ("gateway", "baseline"):
+            s = r.get(side) or {}
+            if s.get("command"):
+                md.append("- %s, %s (%s): `%s`" % (r.get("operation"), side, s.get("tool"), s["command"]))
+    extra = [r for r in rows if r.get("extra")]
+    if extra:
+        md += ["", "Also measured:", ""]
+        for r in extra:
+            md.append("- %s: `%s`" % (r.get("operation"), json.dumps(r["extra"])))
+    with open(out_prefix + ".md", "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(md_table(rows))
+
+
+COMMANDS = {"kv": cmd_kv, "vectors": cmd_vectors, "rows": cmd_rows, "wrk": cmd_wrk, "pgbench": cmd_pgbench, "redis": cmd_redis,
+            "heap": cmd_heap, "recall": cmd_recall, "row": cmd_row, "report": cmd_report}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        die("usage: " + __doc__)
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
