@@ -27,6 +27,7 @@
 #   SLUICE_JAVA_OPTS          JVM options of the gateway this script starts
 #   BENCH_JAR=target/sluice.jar   the gateway jar to start (e.g. one built from a clean checkout);
 #                             it runs from the project folder above its target/
+#   BENCH_GATEWAY_LABEL       what that jar is, for the report (e.g. "3043a2e, clean export")
 set -euo pipefail
 
 HERE="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -35,10 +36,14 @@ LIB="$HERE/bench/benchlib.py"
 LUA_DIR="$HERE/bench/wrk"
 SQL_DIR="$HERE/bench/sql"
 RESULTS="$HERE/results"
-JAR="${BENCH_JAR:-$ROOT/target/sluice.jar}"
-JAR="$(cd -- "$(dirname -- "$JAR")" && pwd -P)/$(basename -- "$JAR")"
-# The gateway runs from the project folder the jar was built in (its conf/sluice.yaml).
-GW_DIR="$(cd -- "$(dirname -- "$JAR")/.." && pwd -P)"
+JAR="$ROOT/target/sluice.jar"
+GW_DIR="$ROOT"
+if [ -n "${BENCH_JAR:-}" ]; then
+  [ -f "$BENCH_JAR" ] || { printf 'bench: error: BENCH_JAR %s does not exist\n' "$BENCH_JAR" >&2; exit 1; }
+  JAR="$(cd -- "$(dirname -- "$BENCH_JAR")" && pwd -P)/$(basename -- "$BENCH_JAR")"
+  # The gateway runs from the project folder the jar was built in (its conf/sluice.yaml).
+  GW_DIR="$(cd -- "$(dirname -- "$JAR")/.." && pwd -P)"
+fi
 DATASET="${SLUICE_DATASET:-$ROOT/../shared/data/debian-minilm}"
 [ -d "$DATASET" ] && DATASET="$(cd -- "$DATASET" && pwd -P)"
 
@@ -66,7 +71,7 @@ warn() { printf 'bench: warning: %s\n' "$*" >&2; }
 die()  { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'
 }
 
 case "$SCENARIO" in
@@ -539,7 +544,9 @@ machine_info() {
   local commit dirty jar_time java_v pg_v vec_v redis_v wrk_v
   commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   dirty="$(git -C "$ROOT" status --porcelain -- src pom.xml conf 2>/dev/null | head -c 1)"
-  if [ "$GW_DIR" != "$ROOT" ]; then
+  if [ -n "${BENCH_GATEWAY_LABEL:-}" ]; then
+    commit="$commit; gateway: $BENCH_GATEWAY_LABEL"
+  elif [ "$GW_DIR" != "$ROOT" ]; then
     commit="$commit (gateway jar from $GW_DIR)"
   elif [ -n "$dirty" ]; then
     commit="$commit (+ uncommitted changes in src/pom/conf)"
