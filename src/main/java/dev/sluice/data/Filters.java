@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * {@code text=fts.postgres}, each optionally negated with {@code not.}), typed against the column
  * types. Column names come from the catalog; every value is a bind parameter.
  */
-final class Filters {
+public final class Filters {
   /** Query parameters that are not filters. */
   static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
 
@@ -38,7 +38,7 @@ final class Filters {
     return parse(resource, query, RESERVED);
   }
 
-  static Filters parse(Resource resource, JsonObject query, Set<String> reserved) {
+  public static Filters parse(Resource resource, JsonObject query, Set<String> reserved) {
     List<Filter> out = new ArrayList<>();
     TreeMap<String, List<String>> canonical = new TreeMap<>();
     for (String key : query.fieldNames()) {
@@ -62,7 +62,7 @@ final class Filters {
   }
 
   /** Parses a filter string such as "section=eq.web&priority=gte.3" (the search body's form). */
-  static Filters parseQueryString(Resource resource, String qs) {
+  public static Filters parseQueryString(Resource resource, String qs) {
     JsonObject q = new JsonObject();
     if (qs != null && !qs.isBlank()) {
       for (String part : qs.split("&")) {
@@ -161,7 +161,7 @@ final class Filters {
         new JsonObject().put("field", column).put("reason", reason));
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return filters.isEmpty();
   }
 
@@ -170,7 +170,7 @@ final class Filters {
   }
 
   /** Appends " AND ..." for each filter. */
-  void render(StringBuilder sql, String alias, SqlParams params) {
+  public void render(StringBuilder sql, String alias, SqlParams params) {
     for (Filter f : filters) {
       sql.append(" AND ");
       if (f.negated()) sql.append("NOT ");

@@ -6,19 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Collects bind values while SQL text is built; every value becomes a {@code $n}, never text. */
-final class SqlParams {
+public final class SqlParams {
   private final List<Object> values = new ArrayList<>();
 
-  String bind(Object value) {
+  public String bind(Object value) {
     values.add(value);
     return "$" + values.size();
   }
 
-  Tuple tuple() {
+  public Tuple tuple() {
     return Tuple.from(values);
   }
 
-  int size() {
+  public int size() {
     return values.size();
   }
 
