@@ -14,6 +14,7 @@ import dev.sluice.demo.DemoLoader;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
+import dev.sluice.write.WriteVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -77,6 +78,7 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys(),
                   List.copyOf(catalog.all().keySet())), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
               .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
         });

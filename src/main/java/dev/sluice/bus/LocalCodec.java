@@ -37,6 +37,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     register(bus, DataRequest.class, LocalCodec::requestJson, LocalCodec::request);
     register(bus, DataReply.class, r -> new JsonObject().put("json", r.json().toString()).put("cache", r.cache()),
         j -> new DataReply(Buffer.buffer(j.getString("json")), j.getString("cache")));
+    register(bus, dev.sluice.write.StreamChunk.class, dev.sluice.write.StreamChunk::toJson, dev.sluice.write.StreamChunk::fromJson);
   }
 
   private static <T> void register(EventBus bus, Class<T> type, Function<T, JsonObject> to, Function<JsonObject, T> from) {

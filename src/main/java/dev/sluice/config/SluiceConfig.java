@@ -31,6 +31,7 @@ public record SluiceConfig(
     ApiKeys apiKeys,
     List<ResourceSpec> resources,
     SloSettings slo,
+    Writes writes,
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs) {}
@@ -45,6 +46,15 @@ public record SluiceConfig(
   public record Reads(int defaultLimit, int maxLimit, int maxOffset, int coalesceMaxBatch) {}
 
   public record Demo(boolean load, int leads, String documentsPath, int documentsLimit) {}
+
+  /**
+   * The write path (bulk, patch, delete, batch). A buffered JSON body is bounded by http.bodyLimitBytes and
+   * {@code maxRows}; an NDJSON stream by {@code maxStreamBytes}, {@code maxStreamRows}, {@code maxLineBytes} and
+   * {@code streamTimeoutMs}. Rows are written {@code chunkRows} (or {@code chunkBytes} of input) at a time.
+   */
+  public record Writes(int verticleInstances, int poolSize, int maxRows, long maxStreamRows, long maxStreamBytes,
+                       int maxLineBytes, int chunkRows, int chunkBytes, int maxBatchOperations,
+                       int idempotencyTtlSeconds, int changeIdsCap, int streamTimeoutMs) {}
 
   /** SQL identifiers accepted in the catalog: plain lower-case names, nothing that needs quoting. */
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -104,7 +114,27 @@ public record SluiceConfig(
     ApiKeys keys = apiKeys(root.child("auth"));
     List<ResourceSpec> resources = resources(root.child("resources"), reads.maxLimit());
     SloSettings slo = SloSettings.from(root.child("slo"));
-    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, json);
+    Writes writes = writes(root.child("writes"));
+    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, writes, json);
+  }
+
+  private static Writes writes(Settings w) {
+    Writes writes = new Writes(
+        w.integer("verticleInstances", 2, 1, 64),
+        w.integer("poolSize", 4, 1, 500),
+        w.integer("maxRows", 10_000, 1, 10_000_000),
+        w.number("maxStreamRows", 10_000_000L),
+        w.number("maxStreamBytes", 4L << 30),
+        w.integer("maxLineBytes", 1 << 20, 1024, 256 << 20),
+        w.integer("chunkRows", 1000, 1, 100_000),
+        w.integer("chunkBytes", 1 << 20, 1024, 256 << 20),
+        w.integer("maxBatchOperations", 100, 1, 10_000),
+        w.integer("idempotencyTtlSeconds", 86_400, 60, 30 * 86_400),
+        w.integer("changeIdsCap", 1000, 0, 100_000),
+        w.integer("streamTimeoutMs", 600_000, 1000, 86_400_000));
+    if (writes.maxStreamRows() < 1) throw new ConfigException(w.key("maxStreamRows") + ": must be at least 1");
+    if (writes.maxStreamBytes() < 1024) throw new ConfigException(w.key("maxStreamBytes") + ": must be at least 1024");
+    return writes;
   }
 
   private static void checkUrl(String key, String url, String... schemes) {

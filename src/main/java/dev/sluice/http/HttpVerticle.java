@@ -11,8 +11,11 @@ import dev.sluice.changes.ChangeFeed;
 import dev.sluice.changes.ChangeStream;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.MetricsVerticle;
+import dev.sluice.write.BulkUpload;
+import dev.sluice.write.WriteRequest;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -42,6 +45,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ChangeFeed feed;
   private HttpServer server;
   private DeliveryOptions delivery;
+  private static final CharSequence IDEMPOTENCY_KEY = HttpHeaders.createOptimized("Idempotency-Key");
 
   public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry, Catalog catalog, ChangeFeed feed) {
     this.config = config;
@@ -58,9 +62,13 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     ApiKeys keys = config.apiKeys();
 
-    // Every request is bounded in time, except the change feed, which is a stream by design.
-    router.routeWithRegex("^(?!/v1/[^/]+/changes$).*")
-        .handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 504));
+    // Every request is bounded in time, except the change feed, which is a stream by design, and
+    // NDJSON bulk uploads, which are bounded by writes.streamTimeoutMs instead (see BulkUpload).
+    Handler<RoutingContext> timeout = TimeoutHandler.create(config.http().requestTimeoutMs(), 504);
+    router.routeWithRegex("^(?!/v1/[^/]+/changes$).*").handler(ctx -> {
+      if (BulkUpload.isNdjson(ctx.request()) && ctx.request().path().endsWith("/bulk")) ctx.next();
+      else timeout.handle(ctx);
+    });
     Health health = new Health(vertx);
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
@@ -87,6 +95,17 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/v1/:resource/search").handler(body).handler(ctx -> forward(ctx, Addresses.SEARCH, null));
     router.patch("/v1/:resource").handler(body).handler(ctx -> forward(ctx, Addresses.PATCH, null));
     router.delete("/v1/:resource").handler(ctx -> forward(ctx, Addresses.DELETE, null));
+    // NDJSON is streamed to the write verticle in chunks, never buffered; a JSON array is buffered up to the limit.
+    router.post("/v1/:resource/bulk").handler(ctx -> {
+      if (!BulkUpload.isNdjson(ctx.request())) {
+        ctx.next();
+        return;
+      }
+      BulkUpload.stream(vertx, ctx, new DataRequest(ctx.pathParam("resource"), Auth.principal(ctx).tenant(), null,
+              writeQuery(ctx, Addresses.BULK), null, true), config)
+          .onSuccess(json -> Responses.json(ctx, 200, json))
+          .onFailure(ctx::fail);
+    });
     router.post("/v1/:resource/bulk").handler(body).handler(ctx -> forward(ctx, Addresses.BULK, null));
 
     router.route().last().handler(ctx -> ctx.fail(404));
@@ -106,7 +125,7 @@ public final class HttpVerticle extends VerticleBase {
     Principal p = Auth.principal(ctx);
     String cacheControl = ctx.request().getHeader(HttpHeaders.CACHE_CONTROL);
     boolean noCache = cacheControl != null && cacheControl.contains("no-cache");
-    DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, query(ctx.queryParams()),
+    DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, writeQuery(ctx, address),
         ctx.body() == null ? null : ctx.body().buffer(), true, noCache);
     vertx.eventBus().<Object>request(address, req, delivery).onComplete(ar -> {
       if (ar.failed()) {
@@ -121,6 +140,17 @@ public final class HttpVerticle extends VerticleBase {
         Responses.json(ctx, 200, ((JsonObject) body).toBuffer());
       }
     });
+  }
+
+  /** The query, plus the Idempotency-Key header for write operations (the write verticle's idempotencyKey). */
+  private static JsonObject writeQuery(RoutingContext ctx, String address) {
+    JsonObject q = query(ctx.queryParams());
+    String key = ctx.request().getHeader(IDEMPOTENCY_KEY);
+    if (key != null && (address.equals(Addresses.BULK) || address.equals(Addresses.PATCH)
+        || address.equals(Addresses.DELETE) || address.equals(Addresses.BATCH))) {
+      q.put(WriteRequest.IDEMPOTENCY_KEY, key);
+    }
+    return q;
   }
 
   /** Query parameters as JSON: one value as a string, a repeated key as an array. */

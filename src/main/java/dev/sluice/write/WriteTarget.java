@@ -1,0 +1,117 @@
+package dev.sluice.write;
+
+import dev.sluice.catalog.ColumnType;
+import dev.sluice.catalog.Resource;
+import dev.sluice.error.ApiError;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A resource as the write path sees it: the catalog's exposed fields (and the tenant column) with
+ * what the live schema says about each — nullability, defaults, generated columns, length limits,
+ * vector dimensions — plus its unique keys and which columns each constraint covers. Built once at
+ * start by {@link WriteSchema}. Every identifier in write SQL comes from here.
+ */
+final class WriteTarget {
+  /** Bit masks over the columns: one long, so a resource may have at most 63 writable columns. */
+  static final int MAX_COLUMNS = 63;
+
+  /**
+   * @param required NOT NULL without a default, identity or generation: an insert must give it
+   * @param readOnly generated (or GENERATED ALWAYS identity) columns: never written by the API
+   * @param maxLength character limit of varchar(n)/char(n); 0 for none
+   * @param dimensions vector dimensions; 0 for non-vector columns
+   */
+  record Column(int index, String name, ColumnType type, boolean exposed, boolean nullable, boolean required,
+                boolean readOnly, int maxLength, int dimensions) {
+    long bit() {
+      return 1L << index;
+    }
+  }
+
+  final Resource resource;
+  final List<Column> columns;
+  final Map<String, Column> byName;
+  final Column primaryKey;
+  /** The tenant column, or null for shared resources. */
+  final Column tenant;
+  /** Required columns the API cannot fill (not exposed): inserts are impossible, said clearly. */
+  final List<String> hiddenRequired;
+  /** Constraint and unique-index names to the columns they cover (to name the field of a refused row). */
+  final Map<String, List<String>> constraintColumns;
+  /** Unique keys (primary key, unique constraints, plain unique indexes) usable as conflict targets. */
+  final List<List<String>> uniqueKeys;
+
+  WriteTarget(Resource resource, List<Column> columns, List<String> hiddenRequired,
+              Map<String, List<String>> constraintColumns, List<List<String>> uniqueKeys) {
+    this.resource = resource;
+    this.columns = List.copyOf(columns);
+    Map<String, Column> by = new LinkedHashMap<>();
+    columns.forEach(c -> by.put(c.name(), c));
+    this.byName = by;
+    this.primaryKey = by.get(resource.primaryKey());
+    this.tenant = resource.tenantColumn() == null ? null : by.get(resource.tenantColumn());
+    this.hiddenRequired = List.copyOf(hiddenRequired);
+    this.constraintColumns = Map.copyOf(constraintColumns);
+    this.uniqueKeys = List.copyOf(uniqueKeys);
+  }
+
+  String name() {
+    return resource.name();
+  }
+
+  String table() {
+    return resource.table();
+  }
+
+  /** Fails unless rows can be inserted into this resource at all. */
+  void requireInsertable() {
+    if (columns.size() > MAX_COLUMNS) {
+      throw ApiError.badRequest("Resource '" + name() + "' has too many columns for bulk writes.");
+    }
+    if (!hiddenRequired.isEmpty()) {
+      throw ApiError.badRequest("Resource '" + name() + "' does not accept inserts through the API.");
+    }
+  }
+
+  /**
+   * The conflict target of onConflict=update: the primary key unless {@code spec} names the columns
+   * of another unique key (comma-separated exposed fields).
+   */
+  List<Column> conflictKey(String spec) {
+    if (spec == null || spec.isBlank()) return List.of(primaryKey);
+    List<String> names = new ArrayList<>();
+    for (String part : spec.split(",")) names.add(part.trim());
+    for (List<String> key : uniqueKeys) {
+      if (key.size() == names.size() && key.containsAll(names)) {
+        List<Column> out = new ArrayList<>();
+        for (String n : key) {
+          Column c = byName.get(n);
+          if (c == null || !c.exposed()) break;
+          out.add(c);
+        }
+        if (out.size() == key.size()) return out;
+      }
+    }
+    List<String> allowed = new ArrayList<>();
+    for (List<String> key : uniqueKeys) {
+      if (key.stream().allMatch(n -> byName.containsKey(n) && byName.get(n).exposed())) allowed.add(String.join(",", key));
+    }
+    throw ApiError.badRequest("conflictKey must name a unique key of '" + name() + "': " + String.join(" or ", allowed) + ".");
+  }
+
+  /** A field name from the database, if the API exposes it (internal names never reach a client). */
+  String exposedOrNull(String column) {
+    Column c = column == null ? null : byName.get(column);
+    return c != null && (c.exposed() || c == tenant) ? c.name() : null;
+  }
+
+  /** The one exposed field a constraint covers, or null. */
+  String fieldOfConstraint(String constraint) {
+    List<String> cols = constraint == null ? null : constraintColumns.get(constraint);
+    return cols != null && cols.size() == 1 ? exposedOrNull(cols.get(0)) : null;
+  }
+}
