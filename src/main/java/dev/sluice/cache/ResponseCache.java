@@ -135,35 +135,33 @@ public final class ResponseCache {
 
   /**
    * Returns the cached bytes, or loads them once (single flight, and a short Redis lock across
-   * gateways) and stores them. {@code bypass} (Cache-Control: no-cache) skips the lookup but still
-   * stores the fresh value.
+   * gateways) and stores them. {@code bypass} (Cache-Control: no-cache) goes straight to
+   * PostgreSQL and leaves the cache alone: no Redis round trip at all.
    */
   public Future<Result> read(CacheSpec spec, boolean bypass, Supplier<Future<Buffer>> loader) {
-    if (spec.ttlSeconds() <= 0) return loader.get().map(b -> new Result(b, false));
-    return replayPending().compose(ok -> ok ? readThrough(spec, bypass, loader) : readDegraded(spec, bypass, loader));
+    if (bypass || spec.ttlSeconds() <= 0) return loader.get().map(b -> new Result(b, false));
+    return replayPending().compose(ok -> ok ? readThrough(spec, loader) : readDegraded(spec, loader));
   }
 
-  private Future<Result> readThrough(CacheSpec spec, boolean bypass, Supplier<Future<Buffer>> loader) {
-    L1Entry held = bypass ? null : l1.getIfPresent(spec.base());
+  private Future<Result> readThrough(CacheSpec spec, Supplier<Future<Buffer>> loader) {
+    L1Entry held = l1.getIfPresent(spec.base());
     String heldVersion = held != null && held.expiresAtNanos() - System.nanoTime() > 0 ? held.version() : "";
     return redisCall(() -> evalRead(spec, heldVersion)).transform(ar -> {
       if (ar.failed()) {
         metrics.error("l2");
-        return readDegraded(spec, bypass, loader);
+        return readDegraded(spec, loader);
       }
       Response r = ar.result();
       String version = r.get(0).toString();
-      if (!bypass) {
-        if (version.equals(heldVersion)) {
-          metrics.hit("l1", spec);
-          return Future.succeededFuture(new Result(held.value(), true));
-        }
-        if (r.size() > 1 && r.get(1) != null) {
-          Buffer value = r.get(1).toBuffer();
-          putL1(spec, version, value);
-          metrics.hit("l2", spec);
-          return Future.succeededFuture(new Result(value, true));
-        }
+      if (version.equals(heldVersion)) {
+        metrics.hit("l1", spec);
+        return Future.succeededFuture(new Result(held.value(), true));
+      }
+      if (r.size() > 1 && r.get(1) != null) {
+        Buffer value = r.get(1).toBuffer();
+        putL1(spec, version, value);
+        metrics.hit("l2", spec);
+        return Future.succeededFuture(new Result(value, true));
       }
       metrics.miss(spec);
       String key = spec.base() + "@" + version;
@@ -174,8 +172,8 @@ public final class ResponseCache {
   }
 
   /** Redis unusable: L1 entries from before (kept exact for this gateway's own writes), else PostgreSQL. */
-  private Future<Result> readDegraded(CacheSpec spec, boolean bypass, Supplier<Future<Buffer>> loader) {
-    L1Entry e = bypass ? null : l1.getIfPresent(spec.base());
+  private Future<Result> readDegraded(CacheSpec spec, Supplier<Future<Buffer>> loader) {
+    L1Entry e = l1.getIfPresent(spec.base());
     if (e != null && e.expiresAtNanos() - System.nanoTime() > 0) {
       metrics.hit("l1", spec);
       return Future.succeededFuture(new Result(e.value(), true));
