@@ -290,11 +290,27 @@ pgbench_run() {
   local shown=() a
   for a in "$@"; do shown+=("${a/#$HERE\//load-tests/}"); done
   PGB_CMD="pgbench -n -M prepared -c $clients -j 2 -T $DURATION ${shown[*]} $PG_URL"
-  rm -f "$TMP/pgb-$name".*
-  timeout $((DURATION + 60)) "$PGBENCH" -n -M prepared -c "$clients" -j 2 -T "$DURATION" \
-    -l --sampling-rate 0.1 --log-prefix "$TMP/pgb-$name" "$@" "$PG_URL" >"$TMP/$name.pgbench.txt" 2>&1 \
-    || { warn "pgbench failed for $name: $(tail -3 "$TMP/$name.pgbench.txt")"; PGB_JSON='{}'; return 0; }
-  PGB_JSON="$(py pgbench "$TMP/$name.pgbench.txt" "$TMP/pgb-$name" || echo '{}')"
+  local try
+  for try in 1 2; do
+    rm -f "$TMP/pgb-$name".*
+    if timeout $((DURATION + 60)) "$PGBENCH" -n -M prepared -c "$clients" -j 2 -T "$DURATION" \
+         -l --sampling-rate 0.1 --log-prefix "$TMP/pgb-$name" "$@" "$PG_URL" >"$TMP/$name.pgbench.txt" 2>&1; then
+      PGB_JSON="$(py pgbench "$TMP/$name.pgbench.txt" "$TMP/pgb-$name" || echo '{}')"
+      return 0
+    fi
+    warn "pgbench failed for $name (try $try): $(grep -m1 -i 'error\|fatal' "$TMP/$name.pgbench.txt" || tail -1 "$TMP/$name.pgbench.txt")"
+    # Other work on this machine may restart the shared PostgreSQL (fault-injection tests): wait for it once.
+    wait_for_postgres 30 || break
+  done
+  PGB_JSON='{}'
+}
+
+wait_for_postgres() { # seconds
+  local n=0
+  until sql "SELECT 1" >/dev/null 2>&1; do
+    [ "$n" -lt "$1" ] || return 1
+    sleep 1; n=$((n + 1))
+  done
 }
 
 # judge a wrk result: ok, or error when most requests failed; a note when some did
