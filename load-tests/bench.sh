@@ -204,12 +204,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------------------------- demo data
+# -1 when the table does not exist yet (a database the gateway has not migrated)
+table_exists() { [ "$(sql "SELECT to_regclass('public.$1') IS NOT NULL")" = t ]; }
 lead_count() {
-  sql "SELECT CASE WHEN to_regclass('public.leads') IS NULL THEN -1
-               ELSE (SELECT count(*) FROM leads WHERE id BETWEEN 1 AND $LEADS) END"
+  if table_exists leads; then sql "SELECT count(*) FROM leads WHERE id BETWEEN 1 AND $LEADS"; else echo -1; fi
 }
 doc_count() {
-  sql "SELECT CASE WHEN to_regclass('public.documents') IS NULL THEN -1 ELSE (SELECT count(*) FROM documents) END"
+  if table_exists documents; then sql "SELECT count(*) FROM documents"; else echo -1; fi
 }
 
 ensure_data_and_gateway() {
