@@ -27,7 +27,6 @@ public final class Main {
     AtomicReference<Vertx> vertxRef = new AtomicReference<>();
     AtomicReference<Gateway> running = new AtomicReference<>();
     ConfigLoader.load(bootstrap, System.getenv(), null)
-        .eventually(bootstrap::close)
         .compose(config -> {
           Future<Vertx> vertx = clustered
               ? metrics.newClusteredVertx(ClusterSettings.from(config.raw().getJsonObject("cluster")).clusterManager(),
@@ -38,6 +37,8 @@ public final class Main {
             return Gateway.start(v, config, metrics);
           });
         })
+        // Closed only now: the steps above continue on its event loop.
+        .onComplete(ar -> bootstrap.close())
         .onSuccess(gateway -> {
           running.set(gateway);
           printWelcome(gateway.config(), clustered);
