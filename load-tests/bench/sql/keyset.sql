@@ -8,5 +8,6 @@
 \set lim 21
 SELECT json_build_object('id', t.id, 'org_id', t.org_id, 'customer_id', t.customer_id, 'title', t.title,
     'status', t.status, 'priority', t.priority, 'created_at', t.created_at, 'updated_at', t.updated_at)::text, t.id
-  FROM leads t WHERE TRUE AND t.org_id = :org AND t.id > :start AND (t.id) > (:after)
-  ORDER BY t.id ASC LIMIT :lim;
+  FROM (SELECT t.* FROM leads t WHERE TRUE AND t.org_id = :org AND t.id > :start AND (t.id) > (:after)
+        ORDER BY t.id ASC LIMIT :lim) t
+  ORDER BY t.id ASC;

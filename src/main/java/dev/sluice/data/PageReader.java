@@ -80,15 +80,19 @@ final class PageReader {
     }
 
     if (after != null) order.renderAfter(where, T, Cursor.decode(after, r.name(), order, filters), params);
+    // The rows are chosen in an inner query on plain columns; only the page's rows get their JSON
+    // built (and relations embedded) in the outer one. Projecting in a single level would build
+    // JSON for every row a sort or an OFFSET passes over.
+    StringBuilder inner = new StringBuilder("SELECT ").append(T).append(".*").append(where).append(order.orderBy(T));
+    if (page == null) {
+      inner.append(" LIMIT ").append(params.bind(limit + 1)); // one more row tells whether a next page exists
+    } else {
+      inner.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
+    }
     StringBuilder sql = new StringBuilder("SELECT ").append(JsonProjection.render(sel, T, tenant == null ? "NULL" : tenant))
         .append("::text");
     for (Ordering.Key k : order.keys()) sql.append(", ").append(T).append('.').append(k.column());
-    sql.append(where).append(order.orderBy(T));
-    if (page == null) {
-      sql.append(" LIMIT ").append(params.bind(limit + 1)); // one more row tells whether a next page exists
-    } else {
-      sql.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
-    }
+    sql.append(" FROM (").append(inner).append(") ").append(T).append(order.orderBy(T));
     List<String> embedded = new ArrayList<>();
     sel.embeds().forEach(e -> embedded.add(e.relation().target()));
     return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams,
