@@ -29,6 +29,7 @@ final class CachedReads {
 
   Future<DataReply> get(DataRequest req) {
     PointReader.Plan plan = points.plan(req);
+    if (req.noCache()) return points.get(plan, req.tenant()).map(json -> new DataReply(json, "miss"));
     List<String> embedded = new ArrayList<>();
     plan.selection().embeds().forEach(e -> embedded.add(e.relation().target()));
     String resource = plan.resource().name();
@@ -39,6 +40,7 @@ final class CachedReads {
 
   Future<DataReply> page(DataRequest req) {
     PageReader.PageQuery q = pages.plan(req);
+    if (req.noCache()) return pages.execute(q, pages::count).map(json -> new DataReply(json, "miss"));
     String resource = q.resource().name();
     long scope = cache.scope(resource, req.tenant());
     int ttl = q.resource().cacheTtlSeconds();
