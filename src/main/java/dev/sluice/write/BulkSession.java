@@ -109,7 +109,7 @@ final class BulkSession {
 
   private void handle(Message<StreamChunk> m) {
     if (closed) {
-      m.fail(410, ApiError.badRequest("The upload was already ended.").toJson().encode());
+      ended(m);
       return;
     }
     touch();
@@ -137,11 +137,18 @@ final class BulkSession {
       finish(m);
     } else {
       before.onComplete(ar -> {
-        if (closed) m.fail(410, ApiError.badRequest("The upload was already ended.").toJson().encode());
+        if (closed) ended(m);
         else if (ar.succeeded()) m.reply(null);
         else fail(m, ar.cause());
       });
     }
+  }
+
+  /** A chunk for a session that already ended: it went idle (or failed) and was rolled back. */
+  private static void ended(Message<StreamChunk> m) {
+    ApiError e = new ApiError(504, "timeout", "The upload stalled longer than the request timeout and was rolled back; "
+        + "nothing was written.");
+    m.fail(e.status(), e.toJson().encode());
   }
 
   /** Parses and validates the chunk's lines into the writer, submitting full chunks as they fill. */

@@ -32,6 +32,9 @@ import java.util.List;
  */
 public final class BulkUpload {
   private static final String NDJSON = "application/x-ndjson";
+  /** After a failure, how long and how much of the rest of an upload is read and dropped before closing. */
+  private static final long LINGER_MS = 2000;
+  private static final long LINGER_BYTES = 16L << 20;
 
   private final Vertx vertx;
   private final RoutingContext ctx;
@@ -51,6 +54,7 @@ public final class BulkUpload {
   private boolean ended;
   private boolean done;
   private long timer = -1;
+  private long discarded;
 
   private BulkUpload(Vertx vertx, RoutingContext ctx, SluiceConfig config) {
     this.vertx = vertx;
@@ -69,8 +73,9 @@ public final class BulkUpload {
   /**
    * Streams the request body into a bulk write described by {@code open} (resource, tenant and the
    * query: onConflict, conflictKey, idempotencyKey). Completes with the response body after the
-   * commit, or fails with the error to send; on failure before the body was read to its end, the
-   * connection is closed after the error response (the client should not keep uploading).
+   * commit, or fails with the error to send. After a failure the rest of the body is read and
+   * dropped for a moment (so the client gets the answer, not a reset); a client still sending after
+   * that has its connection closed.
    */
   public static Future<Buffer> stream(Vertx vertx, RoutingContext ctx, DataRequest open, SluiceConfig config) {
     return new BulkUpload(vertx, ctx, config).start(open);
@@ -84,6 +89,30 @@ public final class BulkUpload {
     });
     ctx.response().closeHandler(v -> fail(ApiError.unavailable("The client closed the connection.")));
     request.exceptionHandler(err -> fail(ApiError.badRequest("The upload was interrupted; nothing was written.")));
+    RecordParser parser = RecordParser.newDelimited("\n", this::line);
+    // The parser bounds what it buffers for an unfinished line; line() checks the finished ones.
+    parser.maxRecordSize(limits.maxLineBytes());
+    parser.exceptionHandler(err -> fail(lineTooLong(lineCount + 1)));
+    request.handler(buf -> {
+      if (done) {
+        discard(buf.length());
+        return;
+      }
+      bytes += buf.length();
+      if (bytes > limits.maxStreamBytes()) {
+        fail(new ApiError(413, "too_large", "An upload may be at most " + limits.maxStreamBytes() + " bytes.",
+            new JsonObject().put("maxStreamBytes", limits.maxStreamBytes())));
+        return;
+      }
+      parser.handle(buf);
+    });
+    request.endHandler(v -> {
+      boolean failed = done;
+      ended = true;
+      if (failed) return;
+      parser.handle(Buffer.buffer("\n")); // the last line may lack its newline
+      enqueue(true);
+    });
     vertx.eventBus().<JsonObject>request(BulkSession.OPEN, open, delivery).onComplete(ar -> {
       if (done) {
         if (ar.succeeded()) vertx.eventBus().send(ar.result().body().getString("session"), StreamChunk.abortion(), delivery);
@@ -94,36 +123,26 @@ public final class BulkUpload {
         return;
       }
       session = ar.result().body().getString("session");
-      RecordParser parser = RecordParser.newDelimited("\n", this::line);
-      parser.maxRecordSize(limits.maxLineBytes());
-      parser.exceptionHandler(err -> fail(new ApiError(413, "too_large",
-          "Line " + (lineCount + 1) + " is longer than " + limits.maxLineBytes() + " bytes.",
-          new JsonObject().put("line", lineCount + 1).put("maxLineBytes", limits.maxLineBytes()))));
-      request.handler(buf -> {
-        if (done) return;
-        bytes += buf.length();
-        if (bytes > limits.maxStreamBytes()) {
-          fail(new ApiError(413, "too_large", "An upload may be at most " + limits.maxStreamBytes() + " bytes.",
-              new JsonObject().put("maxStreamBytes", limits.maxStreamBytes())));
-          return;
-        }
-        parser.handle(buf);
-      });
-      request.endHandler(v -> {
-        if (done) return;
-        parser.handle(Buffer.buffer("\n")); // the last line may lack its newline
-        ended = true;
-        enqueue(true);
-      });
+      // A client that waits for "100 Continue" (curl does for large bodies) starts sending only now.
+      if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) ctx.response().writeContinue();
       request.resume();
     });
     return result.future();
+  }
+
+  private ApiError lineTooLong(long line) {
+    return new ApiError(413, "too_large", "Line " + line + " is longer than " + limits.maxLineBytes() + " bytes.",
+        new JsonObject().put("line", line).put("maxLineBytes", limits.maxLineBytes()));
   }
 
   private void line(Buffer line) {
     if (done) return;
     lineCount++;
     int n = line.length();
+    if (n > limits.maxLineBytes()) {
+      fail(lineTooLong(lineCount));
+      return;
+    }
     if (n > 0 && line.getByte(n - 1) == '\r') line = line.getBuffer(0, n - 1);
     lines.add(line);
     linesBytes += line.length();
@@ -172,13 +191,24 @@ public final class BulkUpload {
     // Once the last chunk is on its way the commit may already run: it decides, not an abort.
     if (session != null && !lastSent) vertx.eventBus().send(session, StreamChunk.abortion(), delivery);
     if (!ended) {
-      // The client is still sending: answer, then close, rather than read the rest for nothing.
-      ctx.addEndHandler(v -> {
-        if (request.version() != HttpVersion.HTTP_2) request.connection().close();
-        else ctx.response().reset();
+      // The client may still be sending. Answer now, and read (and drop) the rest for a moment, so
+      // the client sees the answer instead of a reset connection; then close if it keeps going.
+      request.resume();
+      vertx.setTimer(LINGER_MS, id -> {
+        if (!ended) closeConnection();
       });
     }
     result.fail(err);
+  }
+
+  private void discard(int n) {
+    discarded += n;
+    if (discarded > LINGER_BYTES && !ended) closeConnection();
+  }
+
+  private void closeConnection() {
+    if (request.version() == HttpVersion.HTTP_2) ctx.response().reset();
+    else request.connection().close();
   }
 
   private void cancelTimer() {

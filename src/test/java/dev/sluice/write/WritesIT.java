@@ -37,7 +37,8 @@ class WritesIT {
   @BeforeAll
   static void start() {
     JsonObject overrides = new JsonObject()
-        .put("writes", new JsonObject().put("maxRows", 5000).put("chunkRows", 1000).put("maxStreamRows", 25_000));
+        .put("writes", new JsonObject().put("maxRows", 5000).put("chunkRows", 1000).put("maxStreamRows", 25_000)
+            .put("maxStreamBytes", 3_000_000).put("maxLineBytes", 4096));
     gw = Http.await(TestGateway.start("writes", overrides, List.of()));
     http = new Http(gw.port);
     for (String r : List.of("leads", "customers", "documents")) {
@@ -313,6 +314,23 @@ class WritesIT {
     Http.Response n = http.send("POST", "/v1/leads/bulk", "demo-writer", "application/x-ndjson", sb.toString());
     assertEquals(413, n.status(), n.body());
     assertEquals(0, count("SELECT count(*) FROM leads WHERE title = 'n0'"));
+  }
+
+  @Test
+  @DisplayName("an NDJSON upload over the byte limit, or with a line over the line limit, is a 413 and writes nothing")
+  void streamLimits() {
+    String title = "Padded " + ids(1);
+    String line = "{\"title\": \"" + title + "\"" + " ".repeat(950) + "}\n";
+    Http.Response big = http.send("POST", "/v1/leads/bulk", "demo-writer", "application/x-ndjson", line.repeat(3100));
+    assertEquals(413, big.status(), big.body());
+    assertEquals(0, count("SELECT count(*) FROM leads WHERE title = $1", title));
+
+    String longLine = "{\"title\": \"" + title + "\"" + " ".repeat(5000) + "}\n";
+    Http.Response tooLong = http.send("POST", "/v1/leads/bulk", "demo-writer", "application/x-ndjson",
+        line.repeat(10) + longLine + line);
+    assertEquals(413, tooLong.status(), tooLong.body());
+    assertEquals(11L, error(tooLong).getJsonObject("details").getLong("line"));
+    assertEquals(0, count("SELECT count(*) FROM leads WHERE title = $1", title));
   }
 
   // ---- NDJSON ----
