@@ -8,14 +8,14 @@ import dev.sluice.catalog.ResourceSpec.Kind;
  * embedded relations included as correlated subqueries, so a page with relations is one statement
  * (no N+1) and the gateway passes the JSON text through without decoding it.
  */
-final class JsonProjection {
+public final class JsonProjection {
   private JsonProjection() {}
 
   /**
    * @param alias the table alias of the selection's resource in the outer query
    * @param tenantParam the bind placeholder of the caller's tenant, applied to every tenant-scoped embed
    */
-  static String render(Selection sel, String alias, String tenantParam) {
+  public static String render(Selection sel, String alias, String tenantParam) {
     StringBuilder sb = new StringBuilder("json_build_object(");
     boolean first = true;
     for (String f : sel.fields()) {

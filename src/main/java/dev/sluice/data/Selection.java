@@ -15,11 +15,11 @@ import java.util.Set;
  * {@code id,title,customer(id,name)}. Only catalog names survive parsing, so everything rendered
  * from a Selection is safe to put in SQL text.
  */
-record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
+public record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
 
   record Embed(Resource.Relation relation, Selection selection) {}
 
-  static Selection parse(Catalog catalog, Resource resource, String select) {
+  public static Selection parse(Catalog catalog, Resource resource, String select) {
     if (select == null || select.isBlank() || select.equals("*")) {
       return new Selection(resource, resource.defaultSelect(), List.of());
     }
@@ -89,7 +89,7 @@ record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
     out.add(t);
   }
 
-  static String printable(String s) {
+  public static String printable(String s) {
     return s.length() <= 64 && s.matches("[A-Za-z0-9_.*()\\- ]*") ? s : "(invalid name)";
   }
 
