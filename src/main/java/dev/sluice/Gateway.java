@@ -14,6 +14,9 @@ import dev.sluice.demo.DemoLoader;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
+import dev.sluice.vector.VectorIndexes;
+import dev.sluice.vector.VectorSettings;
+import dev.sluice.vector.VectorVerticle;
 import dev.sluice.write.WriteVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -67,6 +70,7 @@ public final class Gateway {
           if (n > 0) LOG.info("applied " + n + " migration(s)");
           return SchemaVerifier.verify(maintenance, config.resources());
         })
+        .compose(catalog -> VectorIndexes.verify(maintenance, catalog, VectorSettings.from(config)).map(catalog))
         .compose(catalog -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(catalog))
         .compose(catalog -> databaseIdentity(maintenance).map(id -> new Object[] {catalog, id}))
         .eventually(maintenance::close)
@@ -79,6 +83,7 @@ public final class Gateway {
                   List.copyOf(catalog.all().keySet())), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog), config.writes().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
               .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
         });

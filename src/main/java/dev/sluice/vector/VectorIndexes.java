@@ -1,0 +1,191 @@
+package dev.sluice.vector;
+
+import dev.sluice.catalog.Catalog;
+import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.ResourceSpec.VectorSpec;
+import dev.sluice.config.ConfigException;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Finds the ANN index (HNSW or IVFFlat) behind every vector column of the catalog and checks it
+ * at start. The query operator of a column comes from its metric in the catalog ({@code <=>},
+ * {@code <->}, {@code <#>}); an index only serves {@code ORDER BY col <op> $1} when its operator
+ * class is the one of that operator. A column whose only ANN indexes have another operator class
+ * is a start-up failure: every search would silently become a full scan. A column without any ANN
+ * index is allowed (small tables) and logged. A column's declared dimensions must match the
+ * column's type, and a build declared in {@code vector.indexes} must match the live index.
+ */
+public final class VectorIndexes {
+  private static final Logger LOG = Logger.getLogger(VectorIndexes.class.getName());
+
+  /** ANN indexes on a plain column of the catalog's tables: name, method, operator class, options. */
+  private static final String INDEXES_SQL = "SELECT t.relname, a.attname, c.relname, am.amname, opc.opcname, "
+      + "c.reloptions::text[], i.indpred IS NOT NULL "
+      + "FROM pg_index i "
+      + "JOIN pg_class c ON c.oid = i.indexrelid "
+      + "JOIN pg_class t ON t.oid = i.indrelid "
+      + "JOIN pg_namespace n ON n.oid = t.relnamespace "
+      + "JOIN pg_am am ON am.oid = c.relam "
+      + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+      + "JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
+      + "WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND am.amname IN ('hnsw', 'ivfflat') "
+      + "AND i.indisvalid ORDER BY c.relname";
+  /** The declared dimension of vector columns (pgvector keeps it in the type modifier; -1 = any). */
+  private static final String DIMENSIONS_SQL = "SELECT t.relname, a.attname, a.atttypmod FROM pg_attribute a "
+      + "JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+      + "WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped";
+
+  private VectorIndexes() {}
+
+  /** An ANN index: its name, method (hnsw or ivfflat), operator class and build parameters. */
+  public record Index(String name, String type, String opclass, Map<String, Integer> parameters, boolean partial) {
+    boolean hnsw() {
+      return type.equals("hnsw");
+    }
+  }
+
+  /** A searchable vector column and the index its searches use, or null when none serves its metric. */
+  public record Column(Resource resource, VectorSpec spec, Index index) {
+    String key() {
+      return resource.name() + "." + spec.column();
+    }
+
+    /** "hnsw", "ivfflat" or "none". */
+    String indexType() {
+      return index == null ? "none" : index.type();
+    }
+  }
+
+  /** Every vector column of the catalog, by resource then column, in catalog order. */
+  public record Columns(Map<String, Map<String, Column>> byResource) {
+    List<Column> all() {
+      List<Column> out = new ArrayList<>();
+      byResource.values().forEach(m -> out.addAll(m.values()));
+      return out;
+    }
+  }
+
+  /**
+   * Inspects and checks the live indexes of every vector column.
+   *
+   * @return the columns, or a failed future with a {@link ConfigException} naming the column and the problem
+   */
+  public static Future<Columns> verify(SqlClient client, Catalog catalog, VectorSettings settings) {
+    List<Resource> withVectors = catalog.all().values().stream().filter(r -> !r.vectors().isEmpty()).toList();
+    for (String declared : settings.indexes().keySet()) {
+      Resource r = catalog.all().get(declared);
+      if (r == null) throw new ConfigException("vector.indexes." + declared + ": is not a declared resource");
+      for (String col : settings.indexes().get(declared).keySet()) {
+        if (!r.vectors().containsKey(col)) {
+          throw new ConfigException("vector.indexes." + declared + "." + col + ": is not a vector column of the resource");
+        }
+      }
+    }
+    if (withVectors.isEmpty()) return Future.succeededFuture(new Columns(Map.of()));
+    String[] tables = withVectors.stream().map(Resource::table).distinct().toArray(String[]::new);
+    Future<RowSet<Row>> indexes = client.preparedQuery(INDEXES_SQL).execute(Tuple.of(tables));
+    Future<RowSet<Row>> dims = client.preparedQuery(DIMENSIONS_SQL).execute(Tuple.of(tables));
+    return Future.all(indexes, dims).map(v -> check(withVectors, settings, indexes.result(), dims.result()));
+  }
+
+  private static Columns check(List<Resource> resources, VectorSettings settings, RowSet<Row> indexRows, RowSet<Row> dimRows) {
+    Map<String, List<Index>> byColumn = new LinkedHashMap<>();
+    for (Row row : indexRows) {
+      String[] options = row.getArrayOfStrings(5);
+      Index ix = new Index(row.getString(2), row.getString(3), row.getString(4), parameters(row.getString(3), options),
+          row.getBoolean(6));
+      byColumn.computeIfAbsent(row.getString(0) + "." + row.getString(1), k -> new ArrayList<>()).add(ix);
+    }
+    Map<String, Integer> typmods = new LinkedHashMap<>();
+    for (Row row : dimRows) typmods.put(row.getString(0) + "." + row.getString(1), row.getInteger(2));
+
+    Map<String, Map<String, Column>> out = new LinkedHashMap<>();
+    for (Resource r : resources) {
+      Map<String, Column> cols = new LinkedHashMap<>();
+      for (VectorSpec spec : r.vectors().values()) {
+        String key = "resources." + r.name() + ".vectors." + spec.column();
+        Integer typmod = typmods.get(r.table() + "." + spec.column());
+        if (typmod != null && typmod > 0 && typmod != spec.dimensions()) {
+          throw new ConfigException(key + ".dimensions: is " + spec.dimensions() + " but the column holds vectors of "
+              + typmod + " dimensions");
+        }
+        List<Index> found = byColumn.getOrDefault(r.table() + "." + spec.column(), List.of());
+        Index chosen = found.stream()
+            .filter(ix -> !ix.partial() && ix.opclass().equals(spec.metric().opclass))
+            .findFirst().orElse(null);
+        if (chosen == null && found.stream().anyMatch(ix -> !ix.partial())) {
+          Index other = found.stream().filter(ix -> !ix.partial()).findFirst().orElseThrow();
+          throw new ConfigException(key + ".metric: " + spec.metric().name().toLowerCase() + " searches order by "
+              + spec.metric().operator + ", which needs an index with " + spec.metric().opclass + ", but index "
+              + other.name() + " uses " + other.opclass() + ": the index would never be used (every search a full scan). "
+              + "Change the metric or rebuild the index with " + spec.metric().opclass);
+        }
+        if (chosen == null) {
+          LOG.warning(r.name() + "." + spec.column() + ": no HNSW or IVFFlat index; searches scan the whole table");
+        }
+        checkDeclared(settings, r, spec, chosen);
+        cols.put(spec.column(), new Column(r, spec, chosen));
+      }
+      out.put(r.name(), java.util.Collections.unmodifiableMap(cols));
+    }
+    return new Columns(out);
+  }
+
+  private static void checkDeclared(VectorSettings settings, Resource r, VectorSpec spec, Index live) {
+    VectorSettings.IndexBuild want = settings.indexes().getOrDefault(r.name(), Map.of()).get(spec.column());
+    if (want == null) return;
+    String key = "vector.indexes." + r.name() + "." + spec.column();
+    if (live == null) {
+      throw new ConfigException(key + ": declares a " + want.type() + " index, but the column has no usable "
+          + want.type() + " index (" + spec.metric().opclass + "); the migrations build it");
+    }
+    List<String> diffs = new ArrayList<>();
+    if (!live.type().equals(want.type())) diffs.add("type " + live.type());
+    if (want.m() > 0 && !Integer.valueOf(want.m()).equals(live.parameters().get("m"))) {
+      diffs.add("m " + live.parameters().get("m"));
+    }
+    if (want.efConstruction() > 0 && !Integer.valueOf(want.efConstruction()).equals(live.parameters().get("ef_construction"))) {
+      diffs.add("ef_construction " + live.parameters().get("ef_construction"));
+    }
+    if (want.lists() > 0 && !Integer.valueOf(want.lists()).equals(live.parameters().get("lists"))) {
+      diffs.add("lists " + live.parameters().get("lists"));
+    }
+    if (!diffs.isEmpty()) {
+      throw new ConfigException(key + ": the live index " + live.name() + " has " + String.join(", ", diffs)
+          + ", not the declared build; run the migrations or correct the declaration");
+    }
+  }
+
+  /** Build parameters from reloptions, with pgvector's defaults for those not given. */
+  static Map<String, Integer> parameters(String type, String[] options) {
+    Map<String, Integer> p = new LinkedHashMap<>();
+    if (type.equals("hnsw")) {
+      p.put("m", 16);
+      p.put("ef_construction", 64);
+    } else {
+      p.put("lists", 100);
+    }
+    if (options != null) {
+      for (String o : options) {
+        int eq = o.indexOf('=');
+        if (eq <= 0) continue;
+        try {
+          p.put(o.substring(0, eq), Integer.parseInt(o.substring(eq + 1)));
+        } catch (NumberFormatException ignored) {
+          // a non-numeric option is not one of the build parameters we report
+        }
+      }
+    }
+    return java.util.Collections.unmodifiableMap(p);
+  }
+}
