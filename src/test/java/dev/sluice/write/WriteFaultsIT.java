@@ -145,6 +145,7 @@ class WriteFaultsIT {
       try (Upload up = new Upload(title, 100_000_000L)) {
         assertTrue(up.lines(10_000));
         awaitTrue("rows written in the open transaction", () -> writingTransactions() > 0, 10_000);
+        awaitQuietCluster();
         pgCtl("restart");
         // the next chunk meets the dead connection
         for (int i = 0; i < 50 && up.lines(2_000); i++) sleep(20);
@@ -186,6 +187,22 @@ class WriteFaultsIT {
     }
     if (p.exitValue() != 0 && !args[0].equals("status")) {
       throw new AssertionError("pg_ctl " + String.join(" ", args) + " exited with " + p.exitValue());
+    }
+  }
+
+  /**
+   * The restart hits everyone on this PostgreSQL: other test runs on the same machine included. Wait
+   * (a bounded while) until no other database has a statement or transaction in progress, so the
+   * restart falls between their statements; in CI nothing else runs and this returns at once.
+   */
+  static void awaitQuietCluster() {
+    long deadline = System.currentTimeMillis() + 20_000;
+    int quiet = 0;
+    while (quiet < 3 && System.currentTimeMillis() < deadline) {
+      long busy = count("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+          + "AND datname IS NOT NULL AND datname <> current_database() AND state <> 'idle'");
+      quiet = busy == 0 ? quiet + 1 : 0;
+      if (quiet < 3) sleep(200);
     }
   }
 
