@@ -79,8 +79,7 @@ public final class Gateway {
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
           ChangeFeed feed = new ChangeFeed(vertx, List.copyOf(catalog.all().keySet()), CHANGE_BUFFER);
           return feed.start().compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
-              .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys(),
-                  List.copyOf(catalog.all().keySet())), 1))
+              .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys()), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog), VectorSettings.from(config).instances()))

@@ -26,18 +26,16 @@ import java.util.function.Function;
  *   {tenant|apiKey, key, value, ttlSeconds}: a consumer's own values, namespaced by tenant.</li>
  *   <li>{@code sluice.health.redis} → {ok}: false while Redis is down or the circuit is open.</li>
  * </ul>
- * Committed writes announced on {@code sluice.changes.<resource>} are invalidated here too, for
- * writers that only publish.
+ * The write path requests {@code sluice.cache.invalidate} itself and awaits it before replying, so
+ * the change events ({@code sluice.changes.<resource>}) need no second invalidation here.
  */
 public final class CacheVerticle extends VerticleBase {
   private final ResponseCache cache;
   private final ApiKeys keys;
-  private final List<String> resources;
 
-  public CacheVerticle(ResponseCache cache, ApiKeys keys, List<String> resources) {
+  public CacheVerticle(ResponseCache cache, ApiKeys keys) {
     this.cache = cache;
     this.keys = keys;
-    this.resources = resources;
   }
 
   @Override
@@ -51,9 +49,6 @@ public final class CacheVerticle extends VerticleBase {
         b.getInteger("ttlSeconds", 60)).map(v -> new JsonObject().put("ok", true))));
     ready.add(bus.consumer(Addresses.HEALTH_REDIS, m -> cache.ping()
         .onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded() && ar.result())))).completion());
-    for (String r : resources) {
-      ready.add(bus.<JsonObject>consumer(Addresses.CHANGES_PREFIX + r, m -> invalidate(m.body())).completion());
-    }
     return Future.all(ready);
   }
 

@@ -32,7 +32,9 @@ public final class ErrorMapper {
       return ApiError.overloaded();
     }
     if (t instanceof ClosedConnectionException || t instanceof ConnectException
-        || t instanceof io.netty.channel.ConnectTimeoutException) {
+        || t instanceof io.netty.channel.ConnectTimeoutException || t instanceof java.net.SocketException
+        || (t instanceof java.io.IOException io && io.getMessage() != null
+            && io.getMessage().toLowerCase().contains("connection reset"))) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");
     }
     if (t instanceof io.vertx.core.VertxException ve && ve.getMessage() != null

@@ -54,6 +54,14 @@ class ErrorMapperTest {
   }
 
   @Test
+  @DisplayName("a connection reset or refused on the way to the database is 503 unavailable")
+  void connectionLost() {
+    assertEquals(503, ErrorMapper.map(new java.io.IOException("Connection reset")).status());
+    assertEquals(503, ErrorMapper.map(new java.net.SocketException("Broken pipe")).status());
+    assertEquals(503, ErrorMapper.map(new java.net.ConnectException("Connection refused")).status());
+  }
+
+  @Test
   @DisplayName("the event-bus form carries the status as failure code and the JSON body as message")
   void replyRoundTrip() {
     ReplyException re = ErrorMapper.toReply(ApiError.notFound("No leads with that id."));
