@@ -6,8 +6,6 @@ import dev.sluice.catalog.Resource;
 import dev.sluice.data.Filters;
 import dev.sluice.data.Selection;
 import dev.sluice.error.ApiError;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -45,7 +43,8 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
   /** POST /v1/{resource}/search: the JSON body, or for a JSON bus message its own fields. */
   static SearchRequest search(Catalog catalog, VectorIndexes.Columns columns, VectorSettings settings, DataRequest req) {
     Resource r = catalog.require(req.resource());
-    JsonObject body = req.body() != null ? bodyObject(req.body()) : req.query();
+    SearchBody.Parsed parsed = req.body() != null ? SearchBody.parse(req.body()) : null;
+    JsonObject body = parsed != null ? parsed.fields() : req.query();
     for (String f : body.fieldNames()) {
       if (!SEARCH_FIELDS.contains(f)) {
         throw ApiError.badRequest("Unknown field '" + Selection.printable(f) + "' in the search body.",
@@ -53,7 +52,13 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
       }
     }
     VectorIndexes.Column column = column(columns, r, body.getValue("column"));
-    Float[] vector = vector(body.getValue("vector"), column.spec().dimensions(), column.key());
+    Float[] vector;
+    if (parsed != null) {
+      if (parsed.vectorProblem() != null) throw parsed.vectorProblem();
+      vector = vector(parsed.vector(), column.spec().dimensions(), column.key());
+    } else {
+      vector = vector(body.getValue("vector"), column.spec().dimensions(), column.key());
+    }
     Object filter = body.getValue("filter");
     if (filter != null && !(filter instanceof String)) {
       throw ApiError.badRequest("filter must be a string in the read filter syntax, e.g. \"section=eq.web\".");
@@ -123,60 +128,67 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
     return c;
   }
 
-  /** The query vector: a JSON array of exactly {@code dimensions} finite numbers. */
+  /** The query vector from a JSON bus message: a JSON array of exactly {@code dimensions} finite numbers. */
   static Float[] vector(Object value, int dimensions, String column) {
-    if (value == null) throw bad("vector", "vector is required: a JSON array of " + dimensions + " numbers.", "missing");
-    if (!(value instanceof JsonArray a)) {
-      throw bad("vector", "vector must be a JSON array of " + dimensions + " numbers.", "not_an_array");
+    if (value == null) throw missing(dimensions);
+    if (!(value instanceof JsonArray a)) throw notAnArray();
+    float[] out = new float[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      Object e = a.getValue(i);
+      if (e instanceof Number n) {
+        out[i] = n.floatValue();
+        if (!Float.isFinite(out[i])) throw notFinite(i);
+      } else if (e instanceof String s && isNonFiniteWord(s)) {
+        throw notFinite(i);
+      } else {
+        throw notANumber(i);
+      }
     }
-    if (a.isEmpty()) throw bad("vector", "vector is empty; " + column + " needs " + dimensions + " numbers.", "empty");
-    if (a.size() != dimensions) {
-      throw ApiError.badRequest("vector has " + a.size() + " numbers; " + column + " needs " + dimensions + ".",
-          new JsonObject().put("field", "vector").put("reason", "wrong_length").put("length", a.size())
+    return vector(out, dimensions, column);
+  }
+
+  /** The query vector: exactly {@code dimensions} numbers (their finiteness is checked as they are read). */
+  static Float[] vector(float[] values, int dimensions, String column) {
+    if (values == null) throw missing(dimensions);
+    if (values.length == 0) throw bad("vector", "vector is empty; " + column + " needs " + dimensions + " numbers.", "empty");
+    if (values.length != dimensions) {
+      throw ApiError.badRequest("vector has " + values.length + " numbers; " + column + " needs " + dimensions + ".",
+          new JsonObject().put("field", "vector").put("reason", "wrong_length").put("length", values.length)
               .put("expected", dimensions));
     }
     Float[] out = new Float[dimensions];
-    for (int i = 0; i < dimensions; i++) {
-      Object e = a.getValue(i);
-      float f;
-      if (e instanceof Number n) {
-        f = n.floatValue();
-      } else if (e instanceof String s && isNonFiniteWord(s)) {
-        f = Float.NaN;
-      } else {
-        throw ApiError.badRequest("vector[" + i + "] is not a number.",
-            new JsonObject().put("field", "vector").put("reason", "not_a_number").put("index", i));
-      }
-      if (!Float.isFinite(f)) {
-        throw ApiError.badRequest("vector[" + i + "] is not a finite number (NaN and Infinity are not allowed, "
-                + "and values must fit a 32-bit float).",
-            new JsonObject().put("field", "vector").put("reason", "not_finite").put("index", i));
-      }
-      out[i] = f;
-    }
+    for (int i = 0; i < dimensions; i++) out[i] = values[i];
     return out;
   }
 
-  private static boolean isNonFiniteWord(String s) {
+  private static ApiError missing(int dimensions) {
+    return bad("vector", "vector is required: a JSON array of " + dimensions + " numbers.", "missing");
+  }
+
+  static ApiError notAnArray() {
+    return bad("vector", "vector must be a JSON array of numbers.", "not_an_array");
+  }
+
+  static ApiError notFinite(int i) {
+    return ApiError.badRequest("vector[" + i + "] is not a finite number (NaN and Infinity are not allowed, "
+            + "and values must fit a 32-bit float).",
+        new JsonObject().put("field", "vector").put("reason", "not_finite").put("index", i));
+  }
+
+  static ApiError notANumber(int i) {
+    return ApiError.badRequest("vector[" + i + "] is not a number.",
+        new JsonObject().put("field", "vector").put("reason", "not_a_number").put("index", i));
+  }
+
+  static ApiError nonFiniteInBody() {
+    return bad("vector", "vector holds NaN or Infinity, which JSON cannot carry and a vector may not hold: "
+        + "send finite numbers.", "not_finite");
+  }
+
+  static boolean isNonFiniteWord(String s) {
     String t = s.trim();
     return t.equalsIgnoreCase("nan") || t.equalsIgnoreCase("infinity") || t.equalsIgnoreCase("-infinity")
         || t.equalsIgnoreCase("+infinity") || t.equalsIgnoreCase("inf") || t.equalsIgnoreCase("-inf");
-  }
-
-  private static JsonObject bodyObject(Buffer body) {
-    try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(body);
-      if (parsed instanceof JsonObject o) return o;
-    } catch (DecodeException e) {
-      // JSON has no NaN or Infinity: a body that holds them does not parse, and that is the problem to name
-      String text = body.length() > 1 << 20 ? "" : body.toString();
-      if (text.contains("NaN") || text.contains("Infinity")) {
-        throw bad("vector", "vector holds NaN or Infinity, which JSON cannot carry and a vector may not hold: "
-            + "send finite numbers.", "not_finite");
-      }
-      throw ApiError.badRequest("The body is not valid JSON.");
-    }
-    throw ApiError.badRequest("The body must be a JSON object, e.g. {\"vector\": [...], \"k\": 10}.");
   }
 
   private static Object single(JsonObject query, String name) {

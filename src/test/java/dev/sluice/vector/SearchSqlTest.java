@@ -116,6 +116,10 @@ class SearchSqlTest {
     assertTrue(message("{\"vector\":[1,0,0],\"filter\":5}").contains("filter must be a string"));
     assertTrue(message("{\"vector\":[1,0,0],\"column\":\"other\"}").contains("Unknown vector column"));
     assertTrue(message("not json").contains("not valid JSON"));
+    assertTrue(message("{\"vector\":[1,0,0],\"select\":[\"id\"]}").contains("select must be a string"));
+    assertTrue(message("{\"vector\":[[1],0,0]}").contains("vector[0] is not a number"));
+    assertTrue(message("{\"vector\":{\"a\":1}}").contains("JSON array"));
+    assertTrue(message("{\"vector\":[1,0,0]} trailing").contains("not valid JSON"));
     ApiError e = assertThrows(ApiError.class, () -> search("documents", "{\"vector\":[1,0]}"));
     assertEquals(400, e.status());
     assertEquals("wrong_length", e.details().getString("reason"));

@@ -1,0 +1,130 @@
+package dev.sluice.vector;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.sluice.error.ApiError;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Reads a search body in one streaming pass. The vector, nearly all of the body, goes straight
+ * into a float[] with Jackson's fast float parser, instead of becoming a JsonArray of boxed
+ * Doubles first: parsing the 384 numbers was the largest cost of a search in the gateway. The
+ * other fields are small scalars, kept as a JsonObject for {@link SearchRequest} to validate
+ * (a structure where a scalar belongs becomes an empty one, which validation refuses by name).
+ */
+final class SearchBody {
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .build();
+
+  /**
+   * @param vector the vector's numbers, or null when the body has no vector field
+   * @param vectorProblem why the vector field is unusable (not an array, an element not a finite
+   *     number), or null; reported by {@link SearchRequest} after the field checks
+   * @param fields every other field
+   */
+  record Parsed(float[] vector, ApiError vectorProblem, JsonObject fields) {}
+
+  private SearchBody() {}
+
+  static Parsed parse(Buffer body) {
+    try (JsonParser p = JSON.createParser(body.getBytes())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) throw notAnObject();
+      JsonObject fields = new JsonObject();
+      float[] vector = null;
+      ApiError problem = null;
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        if (name.equals("vector")) {
+          if (v == JsonToken.START_ARRAY) {
+            VectorRead read = readVector(p);
+            vector = read.values;
+            problem = read.problem;
+          } else {
+            if (v == JsonToken.START_OBJECT) p.skipChildren();
+            vector = null;
+            problem = v == JsonToken.VALUE_NULL ? null : SearchRequest.notAnArray();
+          }
+          continue;
+        }
+        fields.put(name, scalar(p, v));
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) throw notJson();
+      return new Parsed(vector, problem, fields);
+    } catch (ApiError e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // JSON has no NaN or Infinity: a body holding them does not parse, and that is the problem to name
+      String text = body.length() > 1 << 20 ? "" : body.toString();
+      if (text.contains("NaN") || text.contains("Infinity")) throw SearchRequest.nonFiniteInBody();
+      throw notJson();
+    }
+  }
+
+  private record VectorRead(float[] values, ApiError problem) {}
+
+  /** The array's numbers; the first element that is not a finite number is the problem (the rest is skipped). */
+  private static VectorRead readVector(JsonParser p) throws IOException {
+    float[] out = new float[512];
+    int n = 0;
+    ApiError problem = null;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == null) throw notJson();
+      if (problem == null) {
+        float f;
+        if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+          f = p.getFloatValue();
+          if (!Float.isFinite(f)) problem = SearchRequest.notFinite(n);
+        } else if (t == JsonToken.VALUE_STRING && SearchRequest.isNonFiniteWord(p.getText())) {
+          problem = SearchRequest.notFinite(n);
+          f = 0;
+        } else {
+          problem = SearchRequest.notANumber(n);
+          f = 0;
+        }
+        if (n == out.length) out = Arrays.copyOf(out, n * 2);
+        out[n] = f;
+      }
+      if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) p.skipChildren();
+      n++;
+    }
+    if (problem != null) return new VectorRead(null, problem);
+    return new VectorRead(Arrays.copyOf(out, n), null);
+  }
+
+  private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+    return switch (t) {
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT -> p.getNumberValue();
+      case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      // a structure where a scalar belongs: an empty one of its kind, which validation then refuses by name
+      case START_ARRAY -> {
+        p.skipChildren();
+        yield new io.vertx.core.json.JsonArray();
+      }
+      case START_OBJECT -> {
+        p.skipChildren();
+        yield new JsonObject();
+      }
+      default -> throw notJson();
+    };
+  }
+
+  private static ApiError notAnObject() {
+    return ApiError.badRequest("The body must be a JSON object, e.g. {\"vector\": [...], \"k\": 10}.");
+  }
+
+  private static ApiError notJson() {
+    return ApiError.badRequest("The body is not valid JSON.");
+  }
+}
