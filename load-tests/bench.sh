@@ -21,6 +21,8 @@
 #   BENCH_EF_SEARCH=200       hnsw.ef_search of the ANN runs (gateway request and baseline alike)
 #   BENCH_IMPORT_ROWS=100000  rows of the NDJSON import and its \copy baseline
 #   BENCH_MIXED_DURATION=15   seconds of the mixed run
+#   BENCH_CACHE_MIX_DURATION=12  seconds of the cache scenario's read-heavy mix (95 % reads, 5 % PATCH)
+#   BENCH_CHECK_IDS=4         hot ids the staleness checker owns during that mix (one thread each)
 #   BENCH_MIXED_PARTIAL=1     run the mixed workload even if some of its endpoints are missing
 #   BENCH_KEEP_GATEWAY=1      leave the gateway this script started running
 #   SLUICE_HTTP_PORT=8080     the gateway's port (the host is always 127.0.0.1)
@@ -59,6 +61,8 @@ PGBENCH_CLIENTS="${BENCH_PGBENCH_CLIENTS:-8}"
 EF_SEARCH="${BENCH_EF_SEARCH:-200}"
 IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
 MIXED_DURATION="${BENCH_MIXED_DURATION:-15}"
+CACHE_MIX_DURATION="${BENCH_CACHE_MIX_DURATION:-12}"
+CHECK_IDS="${BENCH_CHECK_IDS:-4}"
 HOT_SET="${BENCH_HOT_SET:-1000}"
 READY_TIMEOUT="${BENCH_READY_TIMEOUT:-900}"
 LOADER_PORT="${BENCH_LOADER_PORT:-18089}"
@@ -80,7 +84,7 @@ case "$SCENARIO" in
   *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all)" ;;
 esac
 for v in PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
-         MIXED_DURATION HOT_SET READY_TIMEOUT LOADER_PORT; do
+         MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] || die "BENCH_DURATION must be 1..60 s"
@@ -145,6 +149,7 @@ GW_PID=""
 GW_STARTED=0
 GW_ORIGIN=""
 WRITES_DIRTY=0
+TITLES_DIRTY=0   # the cache mix PATCHed the hot leads' titles: put the demo titles back
 
 ready_on() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
@@ -188,6 +193,7 @@ listener_pid() { # port
 cleanup() {
   local rc=$?
   if [ "$WRITES_DIRTY" -eq 1 ]; then delete_bench_rows || true; fi
+  if [ "$TITLES_DIRTY" -eq 1 ]; then restore_titles || true; fi
   if [ "$GW_STARTED" -eq 1 ] && [ -n "$GW_PID" ]; then
     if [ "${BENCH_KEEP_GATEWAY:-0}" = 1 ]; then
       say "leaving the gateway running (pid $GW_PID, BENCH_KEEP_GATEWAY=1)"
@@ -397,6 +403,74 @@ g=json.loads(sys.argv[1]); m=sys.argv[2]
 print("%.2f x the cache-miss figure (goal >= 2 x)" % (g["throughput"]/float(m)) if m and g.get("throughput") else "")' "$g" "$POINT_MISS_RPS")"
   row scenario=cache operation="point read, cache hit ($HOT_SET hot ids)" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
       baseline="$b" baseline_tool=redis-benchmark baseline_command="$rcmd" note="${vs_miss}${note:+; $note}"
+  cache_mix
+}
+
+restore_titles() {
+  # Through the gateway, so its cache learns of it; the demo loader's titles on tenant 1's first HOT_SET leads.
+  local r
+  r="$(py restore "$BASE" "$HOT_SET" 2>&1 || true)"
+  TITLES_DIRTY=0
+  say "put the demo titles back on the $HOT_SET hot leads (PATCH through the gateway): $r"
+}
+
+# The read-heavy mix of issue 8: 95 % point reads / 5 % PATCH on the hot set (wrk cachemix.lua), the
+# hit rate over the run (gateway /metrics delta and wrk's X-Cache counts), and, at the same time, the
+# staleness checker: PATCH a title, then read it back (point and page) right after the 200.
+cache_mix() {
+  local op="read-heavy mix: 95 % point reads / 5 % PATCH title ($HOT_SET hot ids)"
+  local op2="read right after own PATCH, point + page, during that mix"
+  local code avail g judged status note ids k
+  printf '{"title":"Solar install #1"}' >"$TMP/patch1.json"   # lead 1's demo title: the probe changes nothing
+  code="$(probe PATCH "/v1/leads?id=eq.1" demo-writer "$TMP/patch1.json")"
+  avail="$(availability "$code")"
+  say "cache / $op: gateway ($avail)"
+  if [ "$avail" != ok ]; then
+    row scenario=cache operation="$op" status="$avail"
+    return 0
+  fi
+  ids=""; for k in $(seq 0 $((CHECK_IDS - 1))); do ids="${ids:+$ids,}$((4 * k + 1))"; done
+  local lua_env=(BENCH_SPAN="$HOT_SET" BENCH_CHECK_IDS="$CHECK_IDS" BENCH_WRITE_PCT=5)
+  TITLES_DIRTY=1
+  if [ "$WARMUP" -gt 0 ]; then
+    env BENCH_LUA_DIR="$LUA_DIR" "${lua_env[@]}" timeout $((WARMUP + 20)) \
+      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/cachemix.lua" "$BASE" >"$TMP/cachemix.warmup.txt" 2>&1 || true
+  fi
+  py cachemetrics "$BASE" >"$TMP/cachemix.metrics-before.json" 2>"$TMP/cachemix.metrics.err" || true
+  timeout $((CACHE_MIX_DURATION + 90)) python3 "$LIB" staleness "$BASE" "$ids" "$CACHE_MIX_DURATION" 100000 \
+    >"$TMP/cachemix.staleness.json" 2>"$TMP/cachemix.staleness.err" &
+  local checker=$!
+  local saved="$WARMUP"; WARMUP=0   # warmed up above, before the counters' first reading
+  wrk_run cachemix cachemix.lua "$WRK_CONNECTIONS" "$CACHE_MIX_DURATION" "${lua_env[@]}"; g="$WRK_JSON"
+  WARMUP="$saved"
+  wait "$checker" || warn "the staleness checker failed: $(tail -2 "$TMP/cachemix.staleness.err")"
+  py cachemetrics "$BASE" >"$TMP/cachemix.metrics-after.json" 2>>"$TMP/cachemix.metrics.err" || true
+  local hr st
+  hr="$(py cachedelta "$TMP/cachemix.metrics-before.json" "$TMP/cachemix.metrics-after.json" "$TMP/cachemix.wrk.txt" 2>/dev/null || echo '{}')"
+  st="$(cat "$TMP/cachemix.staleness.json" 2>/dev/null)"; [ -n "$st" ] || st='{}'
+  restore_titles
+  judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  local hnote snote sstatus
+  hnote="$(python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); m=d.get("metrics") or {}; x=d.get("xcache") or {}
+p=lambda v: "%.1f %%" % (100*v) if isinstance(v,(int,float)) else "?"
+out=[]
+if "hit_rate" in m: out.append("hit rate %s by the gateway counters (/metrics delta: %d hits, %d misses; all cached reads in the window, the checker'"'"'s too)" % (p(m["hit_rate"]), m["hits"], m["misses"]))
+if "hit_rate" in x: out.append("%s by the X-Cache headers wrk saw (%d hit, %d miss; %d PATCH sent)" % (p(x["hit_rate"]), x["xcache_hit"], x["xcache_miss"], x["writes_sent"]))
+print("; ".join(out) + " (goal >= 85 %)" if out else "hit rate: not measured")' "$hr")"
+  row scenario=cache operation="$op" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+      note="$hnote${note:+; $note}" extra="{\"hit_rate\": $hr}"
+  snote="$(python3 -c 'import json,sys
+d=json.loads(sys.argv[1])
+if "checks" not in d: print("error|the checker reported nothing"); raise SystemExit
+print("%s|%d stale of %d reads after a PATCH reply (point %d/%d, page %d/%d; goal 0) on ids %s over %.0f s; %d request errors; the old value was a cache hit just before the PATCH in %d of %d point and %d of %d page pre-reads" % (
+  "ok" if d["checks"] > 0 else "error", d["stale"], d["checks"], d["point_stale"], d["point_checks"], d["page_stale"], d["page_checks"],
+  ",".join(map(str, d["ids"])), d["seconds"], d["errors"], d["pre_point_hits"], d["rounds"], d["pre_page_hits"], d["rounds"]))' "$st")"
+  sstatus="${snote%%|*}"; snote="${snote#*|}"
+  row scenario=cache operation="$op2" status="$sstatus" \
+      gateway="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({k: d[k] for k in ("tool","checks","stale") if k in d}))' "$st")" \
+      gateway_command="python3 load-tests/bench/benchlib.py staleness $BASE $ids $CACHE_MIX_DURATION 100000 (alongside the wrk run above)" \
+      note="$snote" extra="{\"staleness\": $st}"
 }
 
 scenario_vector() {

@@ -10,6 +10,10 @@ Standard library only (Debian's python3). Every network call goes to 127.0.0.1.
   benchlib.py redis FILE                           throughput and percentiles of redis-benchmark --csv
   benchlib.py heap FILE                            heap used after GC (KB) from jcmd GC.heap_info
   benchlib.py recall BASE_URL DATASET [EF]         recall@10 of the gateway's search on the dev queries
+  benchlib.py cachemetrics BASE_URL                sluice_cache_hits_total / misses_total from /metrics, summed
+  benchlib.py cachedelta BEFORE AFTER WRK_FILE     hit rate of a run: metrics delta + wrk's X-Cache counts
+  benchlib.py staleness BASE_URL IDS SECONDS MAX   PATCH then GET (point and page) per id: stale reads after a write
+  benchlib.py restore BASE_URL SPAN                put the demo titles back on the first SPAN tenant-1 leads (PATCH)
   benchlib.py row ROWS_FILE key=value ...          append one result row (values: JSON or text)
   benchlib.py kv OUT_FILE key=value ...            write a flat JSON object (the machine)
   benchlib.py report ROWS_FILE MACHINE_FILE OUT_PREFIX SCENARIO   write OUT_PREFIX.json and .md
@@ -19,9 +23,12 @@ import json
 import math
 import os
 import re
+import http.client
 import struct
 import sys
+import threading
 import time
+import uuid
 import urllib.error
 import urllib.request
 
@@ -217,6 +224,216 @@ def cmd_recall(base, dataset, ef=""):
     print(json.dumps(out))
 
 
+# --------------------------------------------------------------------------- cache: hit rate, staleness
+
+def local_base(base):
+    m = re.match(r"^http://127\.0\.0\.1:(\d+)$", base)
+    if not m:
+        die("only http://127.0.0.1:PORT is allowed (got %s)" % base)
+    return int(m.group(1))
+
+
+def cmd_cachemetrics(base):
+    """sluice_cache_hits_total and sluice_cache_misses_total from /metrics, summed over their labels,
+    with hits split by layer and both split by kind (entity, page, count)."""
+    local_base(base)
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        text = r.read().decode("utf-8", "replace")
+    out = {"hits": 0.0, "misses": 0.0, "hits_by_layer": {}, "by_kind": {}}
+    for line in text.splitlines():
+        m = re.match(r"^sluice_cache_(hits|misses)_total(\{[^}]*\})?\s+([0-9.eE+-]+)", line)
+        if not m:
+            continue
+        what, labels, v = m.group(1), dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")), float(m.group(3))
+        out[what] += v
+        if what == "hits":
+            layer = labels.get("layer", "?")
+            out["hits_by_layer"][layer] = out["hits_by_layer"].get(layer, 0.0) + v
+        kind = labels.get("kind", "?")
+        k = out["by_kind"].setdefault(kind, {"hits": 0.0, "misses": 0.0})
+        k[what] += v
+    print(json.dumps(out))
+
+
+def rate(h, m):
+    return round(h / (h + m), 4) if h + m > 0 else None
+
+
+def cmd_cachedelta(before_file, after_file, wrk_file):
+    """The run's hit rate, twice: from the gateway's counters (delta of /metrics; counts every cached
+    read the gateway served in the window, the checker's too) and from the X-Cache headers wrk saw."""
+    out = {}
+    try:
+        a, b = json.load(open(before_file)), json.load(open(after_file))
+        h, m = b["hits"] - a["hits"], b["misses"] - a["misses"]
+        out["metrics"] = {"tool": "gateway /metrics (sluice_cache_hits_total, sluice_cache_misses_total)",
+                          "hits": int(h), "misses": int(m), "hit_rate": rate(h, m),
+                          "hits_by_layer": {k: int(v - a["hits_by_layer"].get(k, 0)) for k, v in b["hits_by_layer"].items()},
+                          "by_kind": {}}
+        for kind, v in b["by_kind"].items():
+            o = a["by_kind"].get(kind, {"hits": 0, "misses": 0})
+            kh, km = v["hits"] - o["hits"], v["misses"] - o["misses"]
+            if kh or km:
+                out["metrics"]["by_kind"][kind] = {"hits": int(kh), "misses": int(km), "hit_rate": rate(kh, km)}
+    except (OSError, ValueError, KeyError) as e:
+        out["metrics"] = {"error": str(e)}
+    text = open(wrk_file, errors="replace").read()
+    mm = re.search(r"^BENCH_CACHE (\{.*\})\s*$", text, re.M)
+    if mm:
+        w = json.loads(mm.group(1))
+        w["tool"] = "wrk cachemix.lua response() counting X-Cache"
+        w["hit_rate"] = rate(w["xcache_hit"], w["xcache_miss"])
+        out["xcache"] = w
+    print(json.dumps(out))
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to the gateway (127.0.0.1 only), reopened after an error."""
+
+    def __init__(self, port):
+        self.port, self.conn = port, None
+
+    def call(self, method, path, key, body=None):
+        headers = {"Authorization": "Bearer " + key, "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                self.conn.request(method, path, body=body, headers=headers)
+                r = self.conn.getresponse()
+                data = r.read()
+                return r.status, (r.getheader("X-Cache") or ""), data
+            except (OSError, http.client.HTTPException):
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    return 0, "", b""
+
+
+def title_of(data):
+    try:
+        d = json.loads(data)
+    except ValueError:
+        return None
+    if isinstance(d, dict) and "data" in d:
+        d = d["data"]
+    if isinstance(d, list):
+        d = d[0] if d else {}
+    return d.get("title") if isinstance(d, dict) else None
+
+
+def cmd_staleness(base, ids, seconds, max_rounds):
+    """Per id, one thread, rounds of: GET point + GET page (the old value is now cached), PATCH the title
+    to a fresh "chk-<uuid>" and wait for its 200, then at once GET point and GET page again: each must
+    show the new title. A read after the write's reply showing any other title is stale. No other
+    writer touches these ids (cachemix.lua skips them), so there is no other title it could rightly
+    show. Bounded by SECONDS and MAX rounds per id."""
+    port = local_base(base)
+    ids = [int(x) for x in ids.split(",") if x]
+    deadline = time.time() + float(seconds)
+    max_rounds = int(max_rounds)
+    lock = threading.Lock()
+    tot = {"rounds": 0, "point_checks": 0, "point_stale": 0, "page_checks": 0, "page_stale": 0,
+           "pre_read_hits": 0, "pre_reads": 0, "pre_point_hits": 0, "pre_page_hits": 0,
+           "post_read_hits": 0, "post_reads": 0,
+           "errors": 0, "stale_examples": []}
+
+    def worker(i):
+        c = Client(port)
+        point, page = "/v1/leads/%d" % i, "/v1/leads?id=eq.%d&select=id,title" % i
+        n = {k: 0 for k in tot if k != "stale_examples"}
+        ex = []
+        while n["rounds"] < max_rounds and time.time() < deadline:
+            n["rounds"] += 1
+            for kind, path in (("point", point), ("page", page)):
+                st, xc, _ = c.call("GET", path, "demo-reader")
+                if st != 200:
+                    n["errors"] += 1
+                    continue
+                n["pre_reads"] += 1
+                n["pre_read_hits"] += xc == "hit"
+                n["pre_%s_hits" % kind] += xc == "hit"
+            new = "chk-" + uuid.uuid4().hex
+            st, _, body = c.call("PATCH", "/v1/leads?id=eq.%d" % i, "demo-writer", json.dumps({"title": new}))
+            try:
+                updated = json.loads(body).get("updated")
+            except (ValueError, AttributeError):
+                updated = None
+            if st != 200 or updated != 1:
+                n["errors"] += 1
+                continue
+            for kind, path in (("point", point), ("page", page)):
+                st, xc, data = c.call("GET", path, "demo-reader")
+                if st != 200:
+                    n["errors"] += 1
+                    continue
+                n["post_reads"] += 1
+                n["post_read_hits"] += xc == "hit"
+                n[kind + "_checks"] += 1
+                got = title_of(data)
+                if got != new:
+                    n[kind + "_stale"] += 1
+                    if len(ex) < 5:
+                        ex.append({"id": i, "path": kind, "wrote": new, "read": got, "x_cache": xc})
+        with lock:
+            for k, v in n.items():
+                tot[k] += v
+            tot["stale_examples"] += ex[: max(0, 10 - len(tot["stale_examples"]))]
+
+    start = time.time()
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(float(seconds) + 60)
+    tot["ids"] = ids
+    tot["seconds"] = round(time.time() - start, 2)
+    tot["checks"] = tot["point_checks"] + tot["page_checks"]
+    tot["stale"] = tot["point_stale"] + tot["page_stale"]
+    tot["tool"] = "benchlib.py staleness (Python http.client, one keep-alive connection per id)"
+    print(json.dumps(tot))
+
+
+DEMO_TITLES = ["Roof repair", "Solar install", "Kitchen remodel", "Window replacement", "HVAC service",
+               "Garden design", "Plumbing check", "Office fit-out"]
+
+
+def cmd_restore(base, span, workers="8"):
+    """Puts the demo loader's titles back on tenant 1's first SPAN leads, through the gateway (so its
+    cache learns of it): (ARRAY[...])[1 + g % 8] || ' #' || g. Bounded: 120 s."""
+    port = local_base(base)
+    ids = [4 * k + 1 for k in range(int(span))]
+    deadline = time.time() + 120
+    done, failed = [0], [0]
+    lock = threading.Lock()
+
+    def worker(part):
+        c = Client(port)
+        for g in part:
+            if time.time() > deadline:
+                with lock:
+                    failed[0] += 1
+                continue
+            st, _, _ = c.call("PATCH", "/v1/leads?id=eq.%d" % g, "demo-writer",
+                              json.dumps({"title": "%s #%d" % (DEMO_TITLES[g % 8], g)}))
+            with lock:
+                if st == 200:
+                    done[0] += 1
+                else:
+                    failed[0] += 1
+
+    w = int(workers)
+    threads = [threading.Thread(target=worker, args=(ids[k::w],), daemon=True) for k in range(w)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(130)
+    print(json.dumps({"restored": done[0], "failed": failed[0]}))
+
+
 # --------------------------------------------------------------------------- rows and report
 
 def parse_value(v):
@@ -339,7 +556,9 @@ def cmd_report(rows_file, machine_file, out_prefix, scenario):
 
 
 COMMANDS = {"kv": cmd_kv, "vectors": cmd_vectors, "rows": cmd_rows, "wrk": cmd_wrk, "pgbench": cmd_pgbench, "redis": cmd_redis,
-            "heap": cmd_heap, "recall": cmd_recall, "row": cmd_row, "report": cmd_report}
+            "heap": cmd_heap, "recall": cmd_recall, "row": cmd_row, "report": cmd_report,
+            "cachemetrics": cmd_cachemetrics, "cachedelta": cmd_cachedelta, "staleness": cmd_staleness,
+            "restore": cmd_restore}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
