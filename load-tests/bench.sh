@@ -390,6 +390,7 @@ scenario_cache() {
   fi
   wrk_run point-hit point.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$HOT_SET"; g="$WRK_JSON"
   judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+  local hit_cmd="$WRK_CMD"   # the miss run below sets WRK_CMD again
   if [ -z "$POINT_MISS_RPS" ]; then
     say "cache / point read, cache miss (for the hit/miss ratio)"
     local m; wrk_run point-miss point.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$SPAN" BENCH_NO_CACHE=1; m="$WRK_JSON"
@@ -401,7 +402,7 @@ scenario_cache() {
   vs_miss="$(python3 -c 'import json,sys
 g=json.loads(sys.argv[1]); m=sys.argv[2]
 print("%.2f x the cache-miss figure (goal >= 2 x)" % (g["throughput"]/float(m)) if m and g.get("throughput") else "")' "$g" "$POINT_MISS_RPS")"
-  row scenario=cache operation="point read, cache hit ($HOT_SET hot ids)" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+  row scenario=cache operation="point read, cache hit ($HOT_SET hot ids)" status="$status" gateway="$g" gateway_command="$hit_cmd" \
       baseline="$b" baseline_tool=redis-benchmark baseline_command="$rcmd" note="${vs_miss}${note:+; $note}"
   cache_mix
 }
@@ -456,6 +457,8 @@ d=json.loads(sys.argv[1]); m=d.get("metrics") or {}; x=d.get("xcache") or {}
 p=lambda v: "%.1f %%" % (100*v) if isinstance(v,(int,float)) else "?"
 out=[]
 if "hit_rate" in m: out.append("hit rate %s by the gateway counters (/metrics delta: %d hits, %d misses; all cached reads in the window, the checker'"'"'s too)" % (p(m["hit_rate"]), m["hits"], m["misses"]))
+errs={k: v for k, v in (m.get("errors_by_layer") or {}).items() if v}
+if errs: out.append("cache layer errors in the window: %s (sluice_cache_errors_total)" % ", ".join("%s %d" % kv for kv in sorted(errs.items())))
 if "hit_rate" in x: out.append("%s by the X-Cache headers wrk saw (%d hit, %d miss; %d PATCH sent)" % (p(x["hit_rate"]), x["xcache_hit"], x["xcache_miss"], x["writes_sent"]))
 print("; ".join(out) + " (goal >= 85 %)" if out else "hit rate: not measured")' "$hr")"
   row scenario=cache operation="$op" status="$status" gateway="$g" gateway_command="$WRK_CMD" \

@@ -239,8 +239,12 @@ def cmd_cachemetrics(base):
     local_base(base)
     with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
         text = r.read().decode("utf-8", "replace")
-    out = {"hits": 0.0, "misses": 0.0, "hits_by_layer": {}, "by_kind": {}}
+    out = {"hits": 0.0, "misses": 0.0, "hits_by_layer": {}, "by_kind": {}, "errors_by_layer": {}}
     for line in text.splitlines():
+        e = re.match(r'^sluice_cache_errors_total\{[^}]*layer="([^"]*)"[^}]*\}\s+([0-9.eE+-]+)', line)
+        if e:
+            out["errors_by_layer"][e.group(1)] = out["errors_by_layer"].get(e.group(1), 0.0) + float(e.group(2))
+            continue
         m = re.match(r"^sluice_cache_(hits|misses)_total(\{[^}]*\})?\s+([0-9.eE+-]+)", line)
         if not m:
             continue
@@ -269,7 +273,9 @@ def cmd_cachedelta(before_file, after_file, wrk_file):
         out["metrics"] = {"tool": "gateway /metrics (sluice_cache_hits_total, sluice_cache_misses_total)",
                           "hits": int(h), "misses": int(m), "hit_rate": rate(h, m),
                           "hits_by_layer": {k: int(v - a["hits_by_layer"].get(k, 0)) for k, v in b["hits_by_layer"].items()},
-                          "by_kind": {}}
+                          "by_kind": {},
+                          "errors_by_layer": {k: int(v - a.get("errors_by_layer", {}).get(k, 0))
+                                              for k, v in b.get("errors_by_layer", {}).items()}}
         for kind, v in b["by_kind"].items():
             o = a["by_kind"].get(kind, {"hits": 0, "misses": 0})
             kh, km = v["hits"] - o["hits"], v["misses"] - o["misses"]
