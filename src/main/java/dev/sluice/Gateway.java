@@ -1,6 +1,6 @@
 package dev.sluice;
 
-import dev.sluice.bus.LocalCodec;
+import dev.sluice.bus.RecordCodec;
 import dev.sluice.cache.CacheVerticle;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
@@ -62,7 +62,7 @@ public final class Gateway {
 
   public static Future<Gateway> start(Vertx vertx, SluiceConfig config, Metrics metrics) {
     PrometheusMeterRegistry registry = metrics.registry();
-    LocalCodec.registerAll(vertx.eventBus());
+    RecordCodec.registerAll(vertx.eventBus());
     Pool maintenance = Database.maintenancePool(vertx, config.pg());
     List<String> ids = Collections.synchronizedList(new ArrayList<>());
     return Migrator.migrate(vertx, config.pg())

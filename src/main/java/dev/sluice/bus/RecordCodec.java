@@ -19,14 +19,14 @@ import java.util.function.Function;
  * A node that receives a version it does not know fails the message instead of guessing, so
  * nodes of different versions in one cluster fail loudly.
  */
-public final class LocalCodec<T> implements MessageCodec<T, T> {
+public final class RecordCodec<T> implements MessageCodec<T, T> {
   static final byte VERSION = 1;
 
   private final String name;
   private final Function<T, JsonObject> toJson;
   private final Function<JsonObject, T> fromJson;
 
-  private LocalCodec(Class<T> type, Function<T, JsonObject> toJson, Function<JsonObject, T> fromJson) {
+  private RecordCodec(Class<T> type, Function<T, JsonObject> toJson, Function<JsonObject, T> fromJson) {
     this.name = "sluice-" + type.getSimpleName() + "-v" + VERSION;
     this.toJson = toJson;
     this.fromJson = fromJson;
@@ -34,7 +34,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   /** Registers the codec as the default for each record type that crosses the bus. */
   public static void registerAll(EventBus bus) {
-    register(bus, DataRequest.class, LocalCodec::requestJson, LocalCodec::request);
+    register(bus, DataRequest.class, RecordCodec::requestJson, RecordCodec::request);
     register(bus, DataReply.class, r -> new JsonObject().put("json", r.json().toString()).put("cache", r.cache()),
         j -> new DataReply(Buffer.buffer(j.getString("json")), j.getString("cache")));
     register(bus, dev.sluice.write.StreamChunk.class, dev.sluice.write.StreamChunk::toJson, dev.sluice.write.StreamChunk::fromJson);
@@ -42,7 +42,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   private static <T> void register(EventBus bus, Class<T> type, Function<T, JsonObject> to, Function<JsonObject, T> from) {
     try {
-      bus.registerDefaultCodec(type, new LocalCodec<>(type, to, from));
+      bus.registerDefaultCodec(type, new RecordCodec<>(type, to, from));
     } catch (IllegalStateException alreadyRegistered) {
       // several gateways in one Vert.x share the bus; one registration is enough
     }

@@ -38,7 +38,8 @@ public final class Database {
         .addProperty("TimeZone", "UTC");
   }
 
-  private static PoolOptions poolOptions(SluiceConfig.Pg pg, int size, String name) {
+  /** Pool options with the configured bounds on waiting: every pool of the gateway uses these. */
+  public static PoolOptions poolOptions(SluiceConfig.Pg pg, int size, String name) {
     return new PoolOptions()
         .setMaxSize(size)
         .setMaxWaitQueueSize(pg.maxWaitQueueSize())

@@ -6,10 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlClient;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * The search connections. Each one starts its session with the configured knobs as defaults
@@ -32,15 +30,6 @@ final class VectorClients {
         .addProperty("application_name", "sluice-vector");
   }
 
-  private static PoolOptions poolOptions(SluiceConfig.Pg pg, int size, String name) {
-    return new PoolOptions()
-        .setMaxSize(size)
-        .setMaxWaitQueueSize(pg.maxWaitQueueSize())
-        .setConnectionTimeout(pg.connectionTimeoutMs())
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setName(name);
-  }
-
   /**
    * Pooled client for searches with the default knobs (one statement each). Not pipelined: an ANN
    * search is milliseconds of CPU in its backend, so searches queued on one connection would run one
@@ -49,7 +38,7 @@ final class VectorClients {
    */
   static SqlClient client(Vertx vertx, SluiceConfig.Pg pg, VectorSettings s) {
     return PgBuilder.client()
-        .with(poolOptions(pg, s.poolSize(), "sluice-vector"))
+        .with(Database.poolOptions(pg, s.poolSize(), "sluice-vector"))
         .connectingTo(connectOptions(pg, s).setPipeliningLimit(1))
         .using(vertx)
         .build();
@@ -61,7 +50,7 @@ final class VectorClients {
    */
   static Pool pool(Vertx vertx, SluiceConfig.Pg pg, VectorSettings s, int size) {
     return PgBuilder.pool()
-        .with(poolOptions(pg, size, "sluice-vector-tx"))
+        .with(Database.poolOptions(pg, size, "sluice-vector-tx"))
         .connectingTo(connectOptions(pg, s))
         .using(vertx)
         .build();

@@ -11,7 +11,7 @@ import java.util.List;
  * One message of an NDJSON upload from the HTTP verticle to the write session holding its
  * transaction: raw lines (not yet parsed) starting at line {@code firstLine}; {@code last} asks
  * for the commit and the response, {@code abort} for a rollback (the client went away). Passed
- * by reference in-process (see bus.LocalCodec); its JSON form is
+ * by reference in-process (see bus.RecordCodec); its JSON form is
  * {@code {"firstLine", "lines": [..], "last", "abort"}}.
  */
 public record StreamChunk(long firstLine, List<Buffer> lines, boolean last, boolean abort) {
