@@ -86,7 +86,7 @@ public record SluiceConfig(
     Settings r = root.child("redis");
     Redis redis = new Redis(
         r.string("url", null),
-        r.integer("poolSize", 8, 1, 1000),
+        r.integer("poolSize", 32, 1, 1000),
         r.integer("maxWaiting", 512, 1, 1_000_000),
         r.integer("timeoutMs", 250, 1, 60_000));
     checkUrl("redis.url", redis.url(), "redis", "rediss");
