@@ -6,9 +6,8 @@
 \set ts 1735689600 + 13 * :n
 \set org 1
 \set lim 21
-SELECT json_build_object('id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
-    'customer', (SELECT json_build_object('id', t_0.id, 'name', t_0.name) FROM customers t_0
-                 WHERE t_0.id = t.customer_id AND t_0.org_id = :org))::text, t.created_at, t.id
+SELECT t.id, t.title, t.status, t.priority, (SELECT json_build_object('id', t_0.id, 'name', t_0.name) FROM customers t_0
+                 WHERE t_0.id = t.customer_id AND t_0.org_id = :org)::text, t.created_at, t.id
   FROM (SELECT t.* FROM leads t WHERE TRUE AND t.org_id = :org AND t.created_at < to_timestamp(:ts) AND t.status = 'lost'
         ORDER BY t.created_at DESC, t.id DESC LIMIT :lim) t
   ORDER BY t.created_at DESC, t.id DESC;

@@ -32,7 +32,8 @@ public final class JsonProjection {
     return sb.append(')').toString();
   }
 
-  private static String embed(Resource parent, Selection.Embed e, String parentAlias, String a, String tenantParam) {
+  /** One embedded relation as a correlated subquery yielding its JSON (an object, or an array for to-many). */
+  static String embed(Resource parent, Selection.Embed e, String parentAlias, String a, String tenantParam) {
     Resource target = e.selection().resource();
     Resource.Relation rel = e.relation();
     String tenant = target.tenantScoped() ? " AND " + a + "." + target.tenantColumn() + " = " + tenantParam : "";

@@ -16,9 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Pages of a resource: keyset by default ({@code after}), offset with {@code page}. The rows'
- * JSON is built by PostgreSQL in the same statement as the embedded relations; this class only
- * joins the texts into the response body.
+ * Pages of a resource: keyset by default ({@code after}), offset with {@code page}. One statement
+ * per page, embedded relations included; the rows are encoded to JSON here ({@link JsonRows}).
  */
 final class PageReader {
   private static final String T = "t";
@@ -35,7 +34,8 @@ final class PageReader {
 
   /** The SQL and parameters of one page; also what /admin/explain shows. */
   record PageQuery(String sql, SqlParams params, Resource resource, Ordering order, Filters filters, int limit,
-                   Integer page, String count, String countSql, SqlParams countParams, List<String> embedded) {}
+                   Integer page, String count, String countSql, SqlParams countParams, List<String> embedded,
+                   Selection selection) {}
 
   PageQuery plan(DataRequest req) {
     Resource r = catalog.require(req.resource());
@@ -89,14 +89,13 @@ final class PageReader {
     } else {
       inner.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
     }
-    StringBuilder sql = new StringBuilder("SELECT ").append(JsonProjection.render(sel, T, tenant == null ? "NULL" : tenant))
-        .append("::text");
+    StringBuilder sql = new StringBuilder("SELECT ").append(JsonRows.columns(sel, T, tenant == null ? "NULL" : tenant));
     for (Ordering.Key k : order.keys()) sql.append(", ").append(T).append('.').append(k.column());
     sql.append(" FROM (").append(inner).append(") ").append(T).append(order.orderBy(T));
     List<String> embedded = new ArrayList<>();
     sel.embeds().forEach(e -> embedded.add(e.relation().target()));
     return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams,
-        List.copyOf(embedded));
+        List.copyOf(embedded), sel);
   }
 
   Future<Buffer> read(DataRequest req) {
@@ -126,19 +125,13 @@ final class PageReader {
   }
 
   private Buffer keysetBody(PageQuery q, RowSet<Row> rs) {
-    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":[");
-    int n = 0;
-    Row last = null;
-    for (Row row : rs) {
-      if (n == q.limit()) break;
-      if (n++ > 0) out.appendByte((byte) ',');
-      out.appendString(row.getString(0));
-      last = row;
-    }
-    out.appendString("],\"next\":");
+    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":");
+    Row last = writeRows(out, q, rs, q.limit());
+    out.appendString(",\"next\":");
     if (rs.size() > q.limit() && last != null) {
       List<Object> values = new ArrayList<>();
-      for (int i = 0; i < q.order().keys().size(); i++) values.add(last.getValue(i + 1));
+      int keysFrom = JsonRows.width(q.selection());
+      for (int i = 0; i < q.order().keys().size(); i++) values.add(last.getValue(keysFrom + i));
       out.appendByte((byte) '"').appendString(Cursor.encode(q.resource().name(), q.order(), q.filters(), values)).appendByte((byte) '"');
     } else {
       out.appendString("null");
@@ -147,18 +140,32 @@ final class PageReader {
   }
 
   private static Buffer offsetBody(PageQuery q, RowSet<Row> rs, Long total) {
-    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":[");
-    int n = 0;
-    for (Row row : rs) {
-      if (n++ > 0) out.appendByte((byte) ',');
-      out.appendString(row.getString(0));
-    }
-    out.appendString("],\"page\":").appendString(String.valueOf(q.page()))
+    Buffer out = Buffer.buffer(256 + rs.size() * 160).appendString("{\"data\":");
+    writeRows(out, q, rs, Integer.MAX_VALUE);
+    out.appendString(",\"page\":").appendString(String.valueOf(q.page()))
         .appendString(",\"limit\":").appendString(String.valueOf(q.limit()))
         .appendString(",\"total\":").appendString(total == null ? "null" : total.toString())
         .appendString(",\"totalPages\":")
         .appendString(total == null ? "null" : String.valueOf((total + q.limit() - 1) / q.limit()));
     return out.appendByte((byte) '}');
+  }
+
+  /** Writes up to {@code max} rows as a JSON array; returns the last row written. */
+  private static Row writeRows(Buffer out, PageQuery q, RowSet<Row> rs, int max) {
+    Row last = null;
+    try (com.fasterxml.jackson.core.JsonGenerator g = JsonRows.generator(out)) {
+      g.writeStartArray();
+      int n = 0;
+      for (Row row : rs) {
+        if (n++ == max) break;
+        JsonRows.write(g, q.selection(), row, 0);
+        last = row;
+      }
+      g.writeEndArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return last;
   }
 
   private int parseLimit(String text, int max) {

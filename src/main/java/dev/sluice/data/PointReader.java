@@ -46,11 +46,13 @@ final class PointReader {
     final String sql;
     final Resource resource;
     final long tenant;
+    final Selection selection;
     final Map<Object, List<Promise<Buffer>>> waiters = new LinkedHashMap<>();
     final String key;
 
-    Batch(String key, String sql, Resource resource, long tenant) {
+    Batch(String key, String sql, Resource resource, Selection selection, long tenant) {
       this.key = key;
+      this.selection = selection;
       this.sql = sql;
       this.resource = resource;
       this.tenant = tenant;
@@ -90,7 +92,7 @@ final class PointReader {
     String key = shape + '#' + tenant;
     Batch batch = pending.get(key);
     if (batch == null) {
-      batch = new Batch(key, sql, r, tenant);
+      batch = new Batch(key, sql, r, sel, tenant);
       pending.put(key, batch);
       Batch scheduled = batch;
       context.runOnContext(v -> flush(scheduled));
@@ -106,7 +108,7 @@ final class PointReader {
     // $1 = the ids, $2 = the tenant (when scoped)
     String tenant = r.tenantScoped() ? "$2" : "NULL";
     StringBuilder sql = new StringBuilder("SELECT ").append(T).append('.').append(r.primaryKey()).append(", ")
-        .append(JsonProjection.render(sel, T, tenant)).append("::text FROM ").append(r.table()).append(' ').append(T)
+        .append(JsonRows.columns(sel, T, tenant)).append(" FROM ").append(r.table()).append(' ').append(T)
         .append(" WHERE ").append(T).append('.').append(r.primaryKey()).append(" = ANY($1::")
         .append(r.primaryKeyType().pgName).append("[])");
     if (r.tenantScoped()) sql.append(" AND ").append(T).append('.').append(r.tenantColumn()).append(" = $2");
@@ -124,7 +126,7 @@ final class PointReader {
         return;
       }
       Map<Object, Buffer> found = new HashMap<>();
-      for (Row row : ar.result()) found.put(row.getValue(0), Buffer.buffer(row.getString(1)));
+      for (Row row : ar.result()) found.put(row.getValue(0), JsonRows.encode(batch.selection, row, 1));
       batch.waiters.forEach((id, ps) -> {
         Buffer json = found.get(id);
         for (Promise<Buffer> p : ps) {
