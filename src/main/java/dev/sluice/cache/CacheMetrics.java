@@ -1,10 +1,13 @@
 package dev.sluice.cache;
 
+import dev.sluice.metrics.OperationObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Cache hits, misses and errors per layer and resource. Tags are the catalog's resource names
@@ -13,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class CacheMetrics {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   CacheMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -24,6 +28,16 @@ final class CacheMetrics {
 
   void miss(CacheSpec spec) {
     counter("sluice.cache.misses", "layer", "all", spec).increment();
+  }
+
+  /**
+   * Times a Redis call of the cache as the operations are timed (sluice_operation_seconds with
+   * operation cache.get or cache.put), so cache latency sits beside the operations it serves.
+   */
+  void time(String operation, CacheSpec spec, long startNanos, boolean error) {
+    String key = "t|" + operation + '|' + spec.resource() + '|' + error;
+    timers.computeIfAbsent(key, k -> OperationObserver.timer(operation, spec.resource(), error).register(registry))
+        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   void error(String layer) {

@@ -146,7 +146,9 @@ public final class ResponseCache {
   private Future<Result> readThrough(CacheSpec spec, Supplier<Future<Buffer>> loader) {
     L1Entry held = l1.getIfPresent(spec.base());
     String heldVersion = held != null && held.expiresAtNanos() - System.nanoTime() > 0 ? held.version() : "";
+    long started = System.nanoTime();
     return redisCall(() -> evalRead(spec, heldVersion)).transform(ar -> {
+      metrics.time("cache.get", spec, started, ar.failed());
       if (ar.failed()) {
         metrics.error("l2");
         return readDegraded(spec, loader);
@@ -208,9 +210,14 @@ public final class ResponseCache {
         .transform(ar -> {
           boolean mine = ar.failed() || ar.result() != null;
           if (mine) {
-            return loader.get().compose(value -> redisCall(() -> api.set(List.of(key, value.toString(),
-                    "EX", String.valueOf(spec.ttlSeconds()))))
-                .transform(x -> Future.succeededFuture(value)));
+            return loader.get().compose(value -> {
+              long started = System.nanoTime();
+              return redisCall(() -> api.set(List.of(key, value.toString(), "EX", String.valueOf(spec.ttlSeconds()))))
+                  .transform(x -> {
+                    metrics.time("cache.put", spec, started, x.failed());
+                    return Future.succeededFuture(value);
+                  });
+            });
           }
           return pollThenLoad(key, loader, 20);
         });

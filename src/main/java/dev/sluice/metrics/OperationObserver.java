@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * address ends the sample. So HTTP clients and other event-bus consumers are measured alike, and
  * the operations need no timing code of their own.
  */
-final class OperationObserver {
+public final class OperationObserver {
   private record Pending(String operation, String resource, long startNanos, boolean counts) {}
 
   private final EventBus bus;
@@ -83,11 +83,18 @@ final class OperationObserver {
   void record(String operation, String resource, long nanos, boolean error) {
     stats.record(operation, nanos / 1000, error);
     String key = operation + '|' + resource + '|' + error;
-    timers.computeIfAbsent(key, k -> Timer.builder("sluice.operation")
-            .description("Gateway operations, from request to reply on the event bus")
-            .tag("operation", operation).tag("resource", resource).tag("outcome", error ? "error" : "ok")
-            .publishPercentileHistogram()
-            .register(registry))
+    timers.computeIfAbsent(key, k -> timer(operation, resource, error).register(registry))
         .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * The one timer of every operation, scraped as sluice_operation_seconds{operation, resource,
+   * outcome}: histogram buckets so Prometheus can compute quantiles. Callers keep what they register.
+   */
+  public static Timer.Builder timer(String operation, String resource, boolean error) {
+    return Timer.builder("sluice.operation")
+        .description("Gateway operations, from request to reply on the event bus")
+        .tag("operation", operation).tag("resource", resource).tag("outcome", error ? "error" : "ok")
+        .publishPercentileHistogram();
   }
 }

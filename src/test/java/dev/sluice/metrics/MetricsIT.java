@@ -130,6 +130,7 @@ class MetricsIT {
     String text = http.get("/metrics", null).body();
     assertTrue(text.contains("sluice_operation_seconds_bucket{"), "operation histogram");
     assertTrue(text.contains("operation=\"read.get\""));
+    assertTrue(text.contains("operation=\"cache.get\""), "cache reads are timed too");
     assertTrue(text.contains("sluice_slo_status{target=\"point-reads\"}"));
     assertTrue(text.contains("sluice_cache_hits_total") || text.contains("sluice_cache_misses_total"));
   }
