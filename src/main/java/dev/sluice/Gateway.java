@@ -82,6 +82,7 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys()), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog), config.writes().verticleInstances()))
+              .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
               .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
@@ -96,6 +97,12 @@ public final class Gateway {
     return pool.query("SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || '-' "
             + "|| floor(extract(epoch FROM pg_postmaster_start_time()))::bigint::text").execute()
         .map(rs -> rs.iterator().next().getString(0));
+  }
+
+  /** The demo documents go through the bulk write path, so they wait for the write verticles. */
+  private static Future<Void> loadDocuments(Vertx vertx, SluiceConfig config) {
+    Pool pool = Database.maintenancePool(vertx, config.pg());
+    return DemoLoader.loadDocumentsIfEmpty(vertx, pool, config.demo()).eventually(pool::close);
   }
 
   private static int httpInstances(SluiceConfig config) {

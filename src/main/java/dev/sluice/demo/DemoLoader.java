@@ -1,8 +1,13 @@
 package dev.sluice.demo;
 
+import dev.sluice.bus.Addresses;
+import dev.sluice.bus.DataRequest;
 import dev.sluice.config.SluiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -13,8 +18,9 @@ import java.util.logging.Logger;
 
 /**
  * Loads the demo data when the database is empty. Organizations, customers and leads are
- * generated deterministically by SQL (the same scale always gives the same rows); documents come
- * from the debian-minilm data set with its own ids, so its ground truth applies.
+ * generated deterministically by SQL (the same scale always gives the same rows) at start;
+ * documents come from the debian-minilm data set with its own ids, so its ground truth applies,
+ * through the bulk write path once it is deployed.
  */
 public final class DemoLoader {
   private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
@@ -37,9 +43,7 @@ public final class DemoLoader {
       + "timestamptz '2025-01-01 00:00:00+00' + g * interval '13 seconds', "
       + "timestamptz '2025-01-01 00:00:00+00' + g * interval '13 seconds' + (g % 97) * interval '1 hour' "
       + "FROM generate_series(1, $1) g";
-  private static final String DOCS = "INSERT INTO documents (id, package, section, text, embedding) "
-      + "SELECT u.id, u.p, u.s, u.t, u.e::vector FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-      + "AS u(id, p, s, t, e)";
+  private static final DeliveryOptions BULK_DELIVERY = new DeliveryOptions().setSendTimeout(120_000).setLocalOnly(true);
 
   private DemoLoader() {}
 
@@ -55,12 +59,21 @@ public final class DemoLoader {
   }
 
   private static Future<Void> load(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
-    return pool.query("SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM documents)").execute()
-        .compose(rs -> {
-          Row row = rs.iterator().next();
-          Future<Void> crm = row.getLong(0) == 0 ? loadCrm(pool, demo.leads()) : Future.succeededFuture();
-          return crm.compose(v -> row.getLong(1) == 0 ? loadDocuments(vertx, pool, demo) : Future.succeededFuture());
-        });
+    return pool.query("SELECT count(*) FROM organizations").execute()
+        .compose(rs -> rs.iterator().next().getLong(0) == 0 ? loadCrm(pool, demo.leads()) : Future.succeededFuture());
+  }
+
+  /**
+   * Loads the documents through the gateway's own bulk write path ({@code sluice.bulk}), once the
+   * write verticles are up: the demo data goes through the same validation (dimension, finiteness)
+   * and statement as a client's bulk insert. Under the same advisory lock as the rest of the load.
+   */
+  public static Future<Void> loadDocumentsIfEmpty(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
+    if (!demo.load()) return Future.succeededFuture();
+    return pool.withConnection(lock -> lock.query("SELECT pg_advisory_lock(" + LOCK + ")").execute()
+        .compose(v -> pool.query("SELECT count(*) FROM documents").execute())
+        .compose(rs -> rs.iterator().next().getLong(0) == 0 ? loadDocuments(vertx, pool, demo) : Future.succeededFuture())
+        .eventually(() -> lock.query("SELECT pg_advisory_unlock(" + LOCK + ")").execute()));
   }
 
   static Future<Void> loadCrm(Pool pool, int leads) {
@@ -113,22 +126,11 @@ public final class DemoLoader {
   private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done) {
     return vertx.executeBlocking(() -> files.next(DOC_BATCH)).compose(batch -> {
       if (batch.isEmpty()) return Future.succeededFuture(done);
-      int n = batch.size();
-      Long[] ids = new Long[n];
-      String[] pkg = new String[n];
-      String[] sec = new String[n];
-      String[] text = new String[n];
-      String[] vec = new String[n];
-      for (int i = 0; i < n; i++) {
-        DocumentFiles.Doc d = batch.get(i);
-        ids[i] = d.id();
-        pkg[i] = d.pkg();
-        sec[i] = d.section();
-        text[i] = d.text();
-        vec[i] = d.vector();
-      }
-      return pool.preparedQuery(DOCS).execute(Tuple.of(ids, pkg, sec, text, vec))
-          .compose(v -> insertAll(vertx, pool, files, done + n));
+      JsonArray rows = new JsonArray(new java.util.ArrayList<>(batch.size()));
+      batch.forEach(d -> rows.add(d.toJson()));
+      DataRequest bulk = new DataRequest("documents", 0, null, new JsonObject(), rows.toBuffer(), true);
+      return vertx.eventBus().request(Addresses.BULK, bulk, BULK_DELIVERY)
+          .compose(v -> insertAll(vertx, pool, files, done + batch.size()));
     });
   }
 

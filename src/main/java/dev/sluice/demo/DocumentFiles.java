@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedInputStream;
@@ -22,8 +23,15 @@ import java.util.zip.GZIPInputStream;
  * other) in batches. Blocking file I/O: call {@link #next} only from a worker (executeBlocking).
  */
 public final class DocumentFiles implements AutoCloseable {
-  /** One document: the data set's own id, its fields, and the embedding as pgvector text. */
-  public record Doc(long id, String pkg, String section, String text, String vector) {}
+  /** One document as a row of the bulk write path: the data set's own id, its fields, the embedding as floats. */
+  public record Doc(long id, String pkg, String section, String text, float[] vector) {
+    public JsonObject toJson() {
+      JsonArray v = new JsonArray(new java.util.ArrayList<>(vector.length));
+      for (float f : vector) v.add(f);
+      return new JsonObject().put("id", id).put("package", pkg).put("section", section).put("text", text)
+          .put("embedding", v);
+    }
+  }
 
   private final BufferedReader json;
   private final DataInputStream vectors;
@@ -58,13 +66,9 @@ public final class DocumentFiles implements AutoCloseable {
       byte[] raw = new byte[dim * 4];
       vectors.readFully(raw);
       ByteBuffer fb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-      StringBuilder v = new StringBuilder(dim * 12).append('[');
-      for (int j = 0; j < dim; j++) {
-        if (j > 0) v.append(',');
-        v.append(fb.getFloat());
-      }
-      out.add(new Doc(o.getLong("id"), o.getString("package"), o.getString("section"), o.getString("text"),
-          v.append(']').toString()));
+      float[] v = new float[dim];
+      for (int j = 0; j < dim; j++) v[j] = fb.getFloat();
+      out.add(new Doc(o.getLong("id"), o.getString("package"), o.getString("section"), o.getString("text"), v));
       read++;
     }
     return out;
