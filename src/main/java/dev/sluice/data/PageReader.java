@@ -98,10 +98,6 @@ final class PageReader {
         List.copyOf(embedded), sel);
   }
 
-  Future<Buffer> read(DataRequest req) {
-    return execute(plan(req), this::count);
-  }
-
   /** Runs a planned page; the total (offset pages with count) comes from {@code counter}, e.g. through a cache. */
   Future<Buffer> execute(PageQuery q, java.util.function.Function<PageQuery, Future<Long>> counter) {
     Future<RowSet<Row>> rows = client.preparedQuery(q.sql()).execute(q.params().tuple());

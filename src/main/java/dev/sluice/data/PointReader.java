@@ -79,10 +79,6 @@ final class PointReader {
     }
   }
 
-  Future<Buffer> get(DataRequest req) {
-    return get(plan(req), req.tenant());
-  }
-
   Future<Buffer> get(Plan plan, long tenant) {
     Resource r = plan.resource();
     Selection sel = plan.selection();

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
-import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,10 +30,9 @@ public final class ErrorMapper {
       // The pool's "timeout waiting for a connection": the database is saturated, not broken.
       return ApiError.overloaded();
     }
-    if (t instanceof ClosedConnectionException || t instanceof ConnectException
-        || t instanceof io.netty.channel.ConnectTimeoutException || t instanceof java.net.SocketException
-        || (t instanceof java.io.IOException io && io.getMessage() != null
-            && io.getMessage().toLowerCase().contains("connection reset"))) {
+    // A dropped, reset or refused connection (a restart, a network cut) is the database being away.
+    if (t instanceof ClosedConnectionException || t instanceof java.io.IOException
+        || t instanceof io.netty.channel.ConnectTimeoutException) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");
     }
     if (t instanceof io.vertx.core.VertxException ve && ve.getMessage() != null

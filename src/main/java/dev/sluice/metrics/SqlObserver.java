@@ -6,7 +6,6 @@ import io.vertx.core.spi.tracing.TagExtractor;
 import io.vertx.core.spi.tracing.VertxTracer;
 import io.vertx.core.tracing.TracingPolicy;
 
-import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -45,10 +44,14 @@ public final class SqlObserver implements VertxTracer<Object, SqlObserver.Starte
   public <R> Started sendRequest(Context context, SpanKind kind, TracingPolicy policy, R request, String operation,
                                  BiConsumer<String, String> headers, TagExtractor<R> tagExtractor) {
     if (stats == null) return null;
-    Map<String, String> tags = tagExtractor.extract(request);
-    String sql = tags.get("db.statement");
-    if (sql == null) sql = tags.get("db.query.text");
-    return sql == null ? null : new Started(System.nanoTime(), sql);
+    // Walk the tags rather than extract() them: that would build a map for every statement.
+    for (int i = 0, n = tagExtractor.len(request); i < n; i++) {
+      String name = tagExtractor.name(request, i);
+      if (name.equals("db.statement") || name.equals("db.query.text")) {
+        return new Started(System.nanoTime(), tagExtractor.value(request, i));
+      }
+    }
+    return null;
   }
 
   @Override

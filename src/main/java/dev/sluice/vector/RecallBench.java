@@ -414,6 +414,7 @@ public final class RecallBench {
         .put("p99Ms", r.p99()).put("perSecond", r.perSecond()).put("errors", r.errors());
   }
 
+  /** Waits on the tool's own main thread (never an event loop): a command-line measurement, not a verticle. */
   private static <T> T await(Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);

@@ -233,7 +233,7 @@ final class BulkSession {
         .compose(v -> conn == null ? Future.succeededFuture(err) : RowFailure.explain(err, conn))
         .onComplete(ar -> {
           releaseConnection();
-          ApiError e = ErrorMapper.map(Tx.connectionLost(ar.succeeded() ? ar.result() : err));
+          ApiError e = ErrorMapper.map(ar.succeeded() ? ar.result() : err);
           m.fail(e.status(), e.toJson().encode());
         });
   }

@@ -1,6 +1,5 @@
 package dev.sluice.write;
 
-import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
@@ -19,8 +18,7 @@ final class Tx {
   static <T> Future<T> run(Pool pool, Function<SqlConnection, Future<T>> work) {
     return pool.getConnection().compose(conn -> conn.begin()
             .compose(tx -> run(conn, tx, work))
-            .eventually(conn::close))
-        .recover(err -> Future.failedFuture(connectionLost(err)));
+            .eventually(conn::close));
   }
 
   private static <T> Future<T> run(SqlConnection conn, Transaction tx, Function<SqlConnection, Future<T>> work) {
@@ -33,15 +31,6 @@ final class Tx {
     return done.transform(ar -> ar.succeeded()
         ? tx.commit().map(ar.result())
         : rollback(tx).compose(v -> RowFailure.explain(ar.cause(), conn)).compose(Future::failedFuture));
-  }
-
-  /**
-   * A connection the database dropped (a restart, a network cut) can surface as a plain socket
-   * error; for the client that is the database being unavailable (503), not an internal error.
-   */
-  static Throwable connectionLost(Throwable err) {
-    if (err instanceof java.io.IOException) return ApiError.unavailable("The database is unavailable; retry shortly.");
-    return err;
   }
 
   /** Rolls back; a transaction the client already ended (or a dead connection) is fine too. */
