@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL (+ pgvector, pg_stat_statements) and Redis for Sluice.
 #
-#   scripts/services.sh up|down|status [--quiet]
+#   scripts/services.sh up|down|status [--quiet] [--replica]
 #   scripts/services.sh env                 # prints `export VAR=...` lines for the launcher
-#   scripts/services.sh pg-stop|pg-start|redis-stop|redis-start   # for fault-injection tests
+#   scripts/services.sh pg-stop|pg-start|redis-stop|redis-start|replica-stop|replica-start   # fault injection
 #
 # Everything lives under <repo>/.work (git-ignored); paths are computed from this file's
 # location, so a fresh clone anywhere works. See shared INFRA.md for the recipe.
@@ -17,12 +17,16 @@ WORK="$ROOT/.work"
 # Ports can be moved (e.g. a second checkout next to a running one); the defaults are the contract.
 PG_PORT="${SLUICE_LOCAL_PG_PORT:-55432}"
 REDIS_PORT="${SLUICE_LOCAL_REDIS_PORT:-56379}"
+REPLICA_PORT="${SLUICE_LOCAL_REPLICA_PORT:-55433}"
 PG_DB=sluice
 PG_USER=postgres
 PG_DIR="$WORK/pg"
 PG_DATA="$PG_DIR/data"
 PG_SOCK="$PG_DIR/sock"
 PG_LOG="$PG_DIR/pg.log"
+# The streaming replica (up --replica): a pg_basebackup -R copy of the primary on its own port.
+REPLICA_DATA="$PG_DIR/replica"
+REPLICA_LOG="$PG_DIR/replica.log"
 REDIS_DIR="$WORK/redis"
 REDIS_CONF="$REDIS_DIR/redis.conf"
 REDIS_LOG="$REDIS_DIR/redis.log"
@@ -31,6 +35,7 @@ APT_DIR="$WORK/apt"
 BUILD_DIR="$WORK/build"
 LOCAL_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"
 LOCAL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+LOCAL_REPLICA_URL="postgresql://postgres@127.0.0.1:$REPLICA_PORT/$PG_DB"
 READY_TIMEOUT="${SLUICE_READY_TIMEOUT:-30}"
 
 PGVECTOR_VERSION=0.8.0
@@ -38,6 +43,7 @@ PGVECTOR_DEB_REVISION=0.8.0-1
 PGVECTOR_ORIG_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
 
 QUIET=0
+WITH_REPLICA=0
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
 APT_UPDATED=0
@@ -271,19 +277,24 @@ pg_running() { # our cluster, by its data folder
   as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
 }
 
-pg_port_answers() {
+pg_port_answers() { # [port] - the primary's by default
+  local port="${1:-$PG_PORT}"
   local isready="${PGBIN:+$PGBIN/}pg_isready"
   command -v "$isready" >/dev/null 2>&1 || isready=pg_isready
   command -v "$isready" >/dev/null 2>&1 || return 1
   local rc=0
-  "$isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2 >/dev/null 2>&1 || rc=$?
+  "$isready" -q -h 127.0.0.1 -p "$port" -t 2 >/dev/null 2>&1 || rc=$?
   # 0 accepting, 1 rejecting (starting up/shutting down): both mean someone listens.
   [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]
 }
 
 psql_local() { # db, then psql args
-  local db="$1"; shift
-  PGCONNECT_TIMEOUT=5 PGOPTIONS='-c client_min_messages=warning' "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$db" "$@"
+  psql_port "$PG_PORT" "$@"
+}
+
+psql_port() { # port db, then psql args
+  local port="$1" db="$2"; shift 2
+  PGCONNECT_TIMEOUT=5 PGOPTIONS='-c client_min_messages=warning' "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$PG_USER" -d "$db" "$@"
 }
 
 redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
@@ -301,14 +312,15 @@ redis_is_ours() {
 redis_foreign_dir() { redis_cli config get dir 2>/dev/null | sed -n 2p || true; }
 
 # ---------------------------------------------------------------------------- PostgreSQL
-write_pg_conf() {
+write_pg_conf() { # [data folder] [port] - the primary's by default
   # All settings live in the data folder (included from postgresql.conf), so a bare
   # `pg_ctl -D <data> start` - e.g. from a fault-injection test - brings back the same server.
-  local conf="$PG_DATA/sluice.conf"
+  local data="${1:-$PG_DATA}" port="${2:-$PG_PORT}"
+  local conf="$data/sluice.conf"
   local tmp="$conf.tmp"
   cat >"$tmp" <<EOF
 # Written by scripts/services.sh on every 'up' - local benchmark box tuning, not for production.
-port = $PG_PORT
+port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$(socket_dir_setting)'
 shared_preload_libraries = 'pg_stat_statements'
@@ -321,12 +333,19 @@ fsync = on
 synchronous_commit = on
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
+# Streaming replication (up --replica). WAL is kept for a replica that was stopped for a while;
+# one that fell further behind is rebuilt by the next 'up --replica'.
+wal_level = replica
+max_wal_senders = 10
+wal_keep_size = 1GB
+hot_standby = on
+hot_standby_feedback = on
 EOF
   if ! cmp -s "$tmp" "$conf" 2>/dev/null; then mv -f "$tmp" "$conf"; else rm -f "$tmp"; fi
-  if ! grep -q "^include_if_exists = 'sluice.conf'" "$PG_DATA/postgresql.conf"; then
-    printf "\n# Sluice local settings\ninclude_if_exists = 'sluice.conf'\n" >>"$PG_DATA/postgresql.conf"
+  if ! grep -q "^include_if_exists = 'sluice.conf'" "$data/postgresql.conf"; then
+    printf "\n# Sluice local settings\ninclude_if_exists = 'sluice.conf'\n" >>"$data/postgresql.conf"
   fi
-  if [ "$IS_ROOT" -eq 1 ]; then chown postgres:postgres "$conf" "$PG_DATA/postgresql.conf"; fi
+  if [ "$IS_ROOT" -eq 1 ]; then chown postgres:postgres "$conf" "$data/postgresql.conf"; fi
 }
 
 prepare_pg_dirs() {
@@ -403,6 +422,93 @@ stop_pg() {
   else
     say "PostgreSQL: not running"
   fi
+}
+
+# ---------------------------------------------------------------------------- streaming replica
+replica_running() {
+  [ -n "$PGBIN" ] && [ -f "$REPLICA_DATA/PG_VERSION" ] || return 1
+  as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" status >/dev/null 2>&1
+}
+
+# In recovery, and its WAL receiver is connected to the primary.
+replica_streaming() {
+  [ "$(psql_port "$REPLICA_PORT" postgres -tAc "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')" 2>/dev/null || true)" = t ]
+}
+
+wait_replica_streaming() { # seconds
+  local i
+  for ((i = 0; i < $1 * 4; i++)); do
+    replica_streaming && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# A fresh copy of the primary that starts as a standby streaming from it (-R writes
+# primary_conninfo and standby.signal). The primary's pg_hba (initdb default) allows local replication.
+basebackup_replica() {
+  local blog="$PG_DIR/basebackup.log"
+  say "making the streaming replica: pg_basebackup -R from 127.0.0.1:$PG_PORT into $REPLICA_DATA (log: $blog)"
+  case "$REPLICA_DATA" in "$WORK"/*) rm -rf "$REPLICA_DATA" ;; *) die "refusing to remove $REPLICA_DATA" ;; esac
+  mkdir -p "$REPLICA_DATA"
+  chmod 700 "$REPLICA_DATA"
+  [ "$IS_ROOT" -eq 0 ] || chown postgres:postgres "$REPLICA_DATA"
+  if ! as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -D "$REPLICA_DATA" \
+        -R -X stream -c fast >"$blog" 2>&1; then
+    log_tail "$blog"
+    die "pg_basebackup failed"
+  fi
+}
+
+start_replica() {
+  if pg_port_answers "$REPLICA_PORT"; then
+    die "port $REPLICA_PORT is already used by another PostgreSQL (not the replica in $REPLICA_DATA)"
+  fi
+  write_pg_conf "$REPLICA_DATA" "$REPLICA_PORT"
+  say "starting the replica on 127.0.0.1:$REPLICA_PORT (log: $REPLICA_LOG)"
+  touch "$REPLICA_LOG"
+  [ "$IS_ROOT" -eq 0 ] || chown postgres:postgres "$REPLICA_LOG"
+  if ! as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -l "$REPLICA_LOG" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1 9>&-; then
+    log_tail "$REPLICA_LOG"
+    die "the replica did not start"
+  fi
+}
+
+stop_replica() {
+  if replica_running; then
+    say "stopping the replica (data: $REPLICA_DATA)"
+    as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -m fast -w -t 60 stop >/dev/null \
+      || { log_tail "$REPLICA_LOG"; die "pg_ctl stop of the replica failed"; }
+  else
+    say "replica: not running"
+  fi
+}
+
+# Running and streaming afterwards; a copy that cannot catch up (its WAL is gone from the
+# primary) or was made by another major is rebuilt from a new base backup.
+ensure_replica() {
+  write_pg_conf
+  psql_local postgres -c 'SELECT pg_reload_conf()' >/dev/null
+  if replica_running; then
+    if wait_replica_streaming 10; then say "replica: already running (127.0.0.1:$REPLICA_PORT)"; return 0; fi
+    warn "the replica runs but does not stream from the primary: rebuilding it"
+    stop_replica
+  fi
+  local fresh=0
+  if [ ! -f "$REPLICA_DATA/standby.signal" ] || [ "$(cat "$REPLICA_DATA/PG_VERSION" 2>/dev/null)" != "$PG_MAJOR" ]; then
+    basebackup_replica
+    fresh=1
+  fi
+  start_replica
+  if ! wait_replica_streaming 20; then
+    if [ "$fresh" -eq 1 ]; then log_tail "$REPLICA_LOG"; die "the replica started but does not stream from the primary"; fi
+    warn "the replica does not stream from the primary (too far behind?): rebuilding it"
+    stop_replica
+    basebackup_replica
+    start_replica
+    wait_replica_streaming 20 || { log_tail "$REPLICA_LOG"; die "the rebuilt replica does not stream from the primary"; }
+  fi
+  say "replica: streaming from the primary on 127.0.0.1:$REPLICA_PORT"
 }
 
 # Extensions in postgres and template1 (so every new database has them) and the app database.
@@ -534,6 +640,9 @@ cmd_up() {
     fi
     ensure_pg_objects
     [ "$pg_up" -eq 1 ] || say "PostgreSQL: running ($(pg_versions_line))"
+    [ "$WITH_REPLICA" -eq 0 ] || ensure_replica
+  elif [ "$WITH_REPLICA" -eq 1 ]; then
+    warn "--replica: the replica is made from the local PostgreSQL, and SLUICE_PG_URL points elsewhere; none started"
   fi
   if [ "$need_redis" -eq 1 ]; then
     if [ "$redis_up" -eq 1 ]; then
@@ -545,6 +654,9 @@ cmd_up() {
   fi
   if [ "$QUIET" -eq 0 ]; then
     printf 'SLUICE_PG_URL=%s\n' "${SLUICE_PG_URL:-$LOCAL_PG_URL}"
+    if [ "$WITH_REPLICA" -eq 1 ] && [ -z "${SLUICE_PG_URL:-}" ]; then
+      printf 'SLUICE_PG_REPLICAS_URLS=%s\n' "$LOCAL_REPLICA_URL"
+    fi
     printf 'SLUICE_REDIS_URL=%s\n' "${SLUICE_REDIS_URL:-$LOCAL_REDIS_URL}"
   fi
 }
@@ -552,7 +664,7 @@ cmd_up() {
 cmd_down() {
   with_lock
   resolve_pg
-  if [ -n "$PGBIN" ]; then stop_pg; else say "PostgreSQL: not installed"; fi
+  if [ -n "$PGBIN" ]; then stop_replica; stop_pg; else say "PostgreSQL: not installed"; fi
   if command -v redis-cli >/dev/null 2>&1; then stop_redis; else say "Redis: not installed"; fi
 }
 
@@ -567,6 +679,13 @@ cmd_status() {
     say "PostgreSQL: stopped (but another server answers on port $PG_PORT)"; ok=3
   else
     say "PostgreSQL: stopped"; ok=3
+  fi
+  if [ -z "${SLUICE_PG_URL:-}" ] && [ -f "$REPLICA_DATA/PG_VERSION" ]; then
+    if replica_running; then
+      say "replica: running (127.0.0.1:$REPLICA_PORT, $(replica_streaming && echo streaming || echo 'not streaming'))"
+    else
+      say "replica: stopped (up --replica starts it)"
+    fi
   fi
   if [ -n "${SLUICE_REDIS_URL:-}" ]; then
     say "Redis: external ($SLUICE_REDIS_URL), not managed here"
@@ -596,6 +715,8 @@ cmd_env() {
     q SLUICE_PG_BIN "$PGBIN"
     q SLUICE_PG_LOG "$PG_LOG"
     q SLUICE_PG_OS_USER "$(pg_os_user)"
+    # The local streaming replica, when one runs (tests use it; the gateway only when configured).
+    if replica_running; then q SLUICE_REPLICA_URL "$LOCAL_REPLICA_URL"; fi
   fi
   if [ -z "${SLUICE_REDIS_URL:-}" ]; then
     q SLUICE_REDIS_SERVER "$(command -v redis-server || true)"
@@ -605,13 +726,14 @@ cmd_env() {
 
 usage() {
   cat <<EOF
-usage: sluice services up|down|status [--quiet]
-  up       install what is missing (root: apt), start PostgreSQL $PG_PORT and Redis $REDIS_PORT
+usage: sluice services up|down|status [--quiet] [--replica]
+  up       install what is missing (root: apt), start PostgreSQL $PG_PORT and Redis $REDIS_PORT;
+           with --replica also a streaming replica of it (pg_basebackup -R) on $REPLICA_PORT
   down     stop both
   status   running/stopped for each; exit 0 when both run, 3 otherwise
   env      print the export lines the launcher uses
-  pg-stop | pg-start | redis-stop | redis-start
-           stop/start one local service without touching the other (fault-injection tests)
+  pg-stop | pg-start | redis-stop | redis-start | replica-stop | replica-start
+           stop/start one local service without touching the others (fault-injection tests)
 Local data: $WORK (git-ignored). SLUICE_PG_URL / SLUICE_REDIS_URL: use that service instead.
 EOF
 }
@@ -623,6 +745,7 @@ main() {
   for a in "$@"; do
     case "$a" in
       --quiet|-q) QUIET=1 ;;
+      --replica) WITH_REPLICA=1 ;;
       *) usage >&2; die "unknown option: $a" ;;
     esac
   done
@@ -639,6 +762,11 @@ main() {
       fi
       if pg_running; then say "PostgreSQL: already running"; else start_pg; fi ;;
     redis-stop) with_lock; stop_redis ;;
+    replica-stop) with_lock; resolve_pg; stop_replica ;;
+    replica-start)
+      with_lock; resolve_pg
+      [ -f "$REPLICA_DATA/standby.signal" ] || die "no replica yet: run ./sluice services up --replica"
+      if replica_running; then say "replica: already running"; else start_replica; fi ;;
     redis-start)
       with_lock
       if redis_is_ours; then say "Redis: already running"; else start_redis; fi ;;
