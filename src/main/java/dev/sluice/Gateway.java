@@ -14,6 +14,8 @@ import dev.sluice.demo.DemoLoader;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
+import dev.sluice.replica.ReplicaMonitor;
+import dev.sluice.replica.ReplicaSet;
 import dev.sluice.vector.VectorIndexes;
 import dev.sluice.vector.VectorSettings;
 import dev.sluice.vector.VectorVerticle;
@@ -34,7 +36,7 @@ import java.util.logging.Logger;
 /**
  * Brings a gateway up in order, failing loudly at the first step that fails: migrate, verify the
  * catalog against the live schema, load demo data if the database is empty, then deploy the
- * metrics, cache and Postgres verticles, and the HTTP verticle last (it only takes traffic when
+ * metrics, cache, replica monitor (with replicas) and Postgres verticles, and the HTTP verticle last (it only takes traffic when
  * everything behind it is up). {@link #close} undeploys in reverse, HTTP first, so in-flight
  * requests drain while the data verticles still answer them.
  */
@@ -78,10 +80,13 @@ public final class Gateway {
           Catalog catalog = (Catalog) started[0];
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
           ChangeFeed feed = new ChangeFeed(vertx, List.copyOf(catalog.all().keySet()), CHANGE_BUFFER);
+          ReplicaSet replicas = replicaSet(config.pg());
           return feed.start().compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys()), 1))
-              .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache), config.pg().verticleInstances()))
-              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog), config.writes().verticleInstances()))
+              .compose(v -> replicas.size() == 0 ? Future.<Void>succeededFuture()
+                  : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
+              .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), config.pg().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
@@ -97,6 +102,13 @@ public final class Gateway {
     return pool.query("SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || '-' "
             + "|| floor(extract(epoch FROM pg_postmaster_start_time()))::bigint::text").execute()
         .map(rs -> rs.iterator().next().getString(0));
+  }
+
+  private static ReplicaSet replicaSet(SluiceConfig.Pg pg) {
+    if (pg.replicas().urls().isEmpty()) return ReplicaSet.NONE;
+    List<String> names = pg.replicas().urls().stream().map(Database::serverName).toList();
+    LOG.info("reads go to " + names.size() + " streaming replica(s) when they are in step: " + String.join(", ", names));
+    return new ReplicaSet(names, pg.replicas().maxLagMs(), pg.replicas().pollMs(), System::currentTimeMillis);
   }
 
   /** The demo documents go through the bulk write path, so they wait for the write verticles. */

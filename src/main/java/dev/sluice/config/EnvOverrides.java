@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Applies SLUICE_* environment variables to the loaded YAML. Each scalar at path a.bCd maps to
- * SLUICE_A_B_CD. vertx-config's own "env" store only sets top-level keys, which cannot reach
- * nested settings such as pg.poolSize, hence this small mapping.
+ * SLUICE_A_B_CD; a list of plain values takes a comma-separated value (pg.replicas.urls ->
+ * SLUICE_PG_REPLICAS_URLS=url1,url2). vertx-config's own "env" store only sets top-level keys, which
+ * cannot reach nested settings such as pg.poolSize, hence this small mapping.
  */
 public final class EnvOverrides {
   private EnvOverrides() {}
@@ -36,7 +37,14 @@ public final class EnvOverrides {
       Object value = node.getValue(name);
       if (value instanceof JsonObject child) {
         walk(envName, child, env);
-      } else if (!(value instanceof JsonArray)) {
+      } else if (value instanceof JsonArray list) {
+        String override = env.get(envName);
+        if (override != null && list.stream().noneMatch(e -> e instanceof JsonObject || e instanceof JsonArray)) {
+          JsonArray items = new JsonArray();
+          for (String item : override.split(",")) if (!item.isBlank()) items.add(item.trim());
+          node.put(name, items);
+        }
+      } else {
         String override = env.get(envName);
         if (override != null) node.put(name, coerce(override, value));
       }

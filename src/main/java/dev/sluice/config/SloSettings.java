@@ -13,7 +13,7 @@ public record SloSettings(int tickMs, List<Integer> windowsSeconds, int slowQuer
   public record Target(String name, List<String> operations, double p95Ms, double qps) {}
 
   public record Alerts(double avgQueryMs, double p95QueryMs, int slowQueriesPerHour, double cacheHitRatio,
-                       double poolUtilisation, double errorRate) {}
+                       double poolUtilisation, double errorRate, double replicaLagMs) {}
 
   static SloSettings from(Settings s) {
     int tick = s.integer("tickMs", 1000, 50, 60_000);
@@ -37,7 +37,7 @@ public record SloSettings(int tickMs, List<Integer> windowsSeconds, int slowQuer
     Settings a = s.child("alerts");
     Alerts alerts = new Alerts(positive(a, "avgQueryMs", 200), positive(a, "p95QueryMs", 500),
         a.integer("slowQueriesPerHour", 10, 0, 1_000_000), ratio(a, "cacheHitRatio", 0.85),
-        ratio(a, "poolUtilisation", 0.8), ratio(a, "errorRate", 0.01));
+        ratio(a, "poolUtilisation", 0.8), ratio(a, "errorRate", 0.01), positive(a, "replicaLagMs", 500));
     return new SloSettings(tick, List.copyOf(windows), s.integer("slowQueryMs", 100, 1, 3_600_000), List.copyOf(targets),
         alerts);
   }

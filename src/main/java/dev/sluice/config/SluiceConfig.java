@@ -37,7 +37,14 @@ public record SluiceConfig(
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs) {}
 
   public record Pg(String url, int verticleInstances, int poolSize, int pipeliningLimit, int maxWaitQueueSize,
-                   int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize) {}
+                   int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas) {}
+
+  /**
+   * Streaming replicas that serve reads. {@code pollMs}: how often each one's replay position is
+   * read; {@code maxLagMs}: a replica further behind than this is skipped, and a client's reads go
+   * to the primary for at most this long after its write while no replica has replayed it.
+   */
+  public record Replicas(List<String> urls, int pollMs, int maxLagMs) {}
 
   public record Redis(String url, int poolSize, int maxWaiting, int timeoutMs) {}
 
@@ -80,7 +87,8 @@ public record SluiceConfig(
         p.integer("maxWaitQueueSize", 512, 0, 1_000_000),
         p.integer("connectionTimeoutMs", 2000, 1, 600_000),
         p.integer("statementTimeoutMs", 5000, 1, 3_600_000),
-        p.integer("preparedStatementCacheSize", 512, 0, 100_000));
+        p.integer("preparedStatementCacheSize", 512, 0, 100_000),
+        replicas(p.child("replicas")));
     checkUrl("pg.url", pg.url(), "postgresql", "postgres");
 
     Settings r = root.child("redis");
@@ -116,6 +124,13 @@ public record SluiceConfig(
     SloSettings slo = SloSettings.from(root.child("slo"));
     Writes writes = writes(root.child("writes"));
     return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, writes, json);
+  }
+
+  private static Replicas replicas(Settings r) {
+    List<String> urls = new ArrayList<>();
+    for (String u : r.strings("urls")) if (!u.isEmpty()) urls.add(u);
+    for (int i = 0; i < urls.size(); i++) checkUrl(r.key("urls") + "[" + i + "]", urls.get(i), "postgresql", "postgres");
+    return new Replicas(List.copyOf(urls), r.integer("pollMs", 100, 10, 60_000), r.integer("maxLagMs", 1000, 10, 3_600_000));
   }
 
   private static Writes writes(Settings w) {

@@ -25,7 +25,12 @@ public final class Database {
 
   /** @param statementTimeoutMs 0 for none (maintenance work such as the demo load) */
   public static PgConnectOptions connectOptions(SluiceConfig.Pg pg, int statementTimeoutMs) {
-    return PgConnectOptions.fromUri(pg.url())
+    return connectOptions(pg, pg.url(), statementTimeoutMs);
+  }
+
+  /** The same options for another server of the same database: a streaming replica. */
+  public static PgConnectOptions connectOptions(SluiceConfig.Pg pg, String url, int statementTimeoutMs) {
+    return PgConnectOptions.fromUri(url)
         .setPipeliningLimit(pg.pipeliningLimit())
         .setCachePreparedStatements(pg.preparedStatementCacheSize() > 0)
         .setPreparedStatementCacheMaxSize(Math.max(1, pg.preparedStatementCacheSize()))
@@ -55,6 +60,21 @@ public final class Database {
         .connectingTo(connectOptions(pg))
         .using(vertx)
         .build();
+  }
+
+  /** The pipelined client for reads on a streaming replica (same bounds as the primary's). */
+  public static SqlClient replicaClient(Vertx vertx, SluiceConfig.Pg pg, String url) {
+    return PgBuilder.client()
+        .with(poolOptions(pg, pg.poolSize(), "sluice-replica"))
+        .connectingTo(connectOptions(pg, url, pg.statementTimeoutMs()))
+        .using(vertx)
+        .build();
+  }
+
+  /** A replica's name for logs and metrics: host:port/database, never the credentials. */
+  public static String serverName(String url) {
+    PgConnectOptions o = PgConnectOptions.fromUri(url);
+    return o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
   }
 
   /** A small pool without statement timeout for start-up work: schema checks and the demo load. */

@@ -7,6 +7,7 @@ import dev.sluice.bus.DataRequest;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.replica.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -14,9 +15,12 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Holds a pipelined Postgres client and serves the read operations on the event bus, through the
- * shared response cache. Deployed as
+ * Holds a pipelined Postgres client (and one per configured streaming replica) and serves the read
+ * operations on the event bus, through the shared response cache. Deployed as
  * several instances; the event bus spreads requests over them, and each instance's client and
  * point-read coalescer live on that instance's event loop.
  */
@@ -24,20 +28,29 @@ public final class PgVerticle extends VerticleBase {
   private final SluiceConfig config;
   private final Catalog catalog;
   private final ResponseCache cache;
+  private final ReplicaSet replicas;
   private SqlClient client;
+  private final List<SqlClient> replicaClients = new ArrayList<>();
 
-  public PgVerticle(SluiceConfig config, Catalog catalog, ResponseCache cache) {
+  public PgVerticle(SluiceConfig config, Catalog catalog, ResponseCache cache, ReplicaSet replicas) {
     this.config = config;
     this.catalog = catalog;
     this.cache = cache;
+    this.replicas = replicas;
   }
 
   @Override
   public Future<?> start() {
     client = Database.pipelinedClient(vertx, config.pg());
-    PageReader pages = new PageReader(catalog, config.reads(), client);
-    PointReader points = new PointReader(catalog, client, context, config.reads().coalesceMaxBatch());
-    CachedReads reads = new CachedReads(cache, pages, points);
+    ReadRouter.Source primary = source(client);
+    List<ReadRouter.Source> onReplicas = new ArrayList<>();
+    for (String url : config.pg().replicas().urls()) {
+      SqlClient replica = Database.replicaClient(vertx, config.pg(), url);
+      replicaClients.add(replica);
+      onReplicas.add(source(replica));
+    }
+    PageReader pages = primary.pages();
+    CachedReads reads = new CachedReads(cache, new ReadRouter(replicas, primary, onReplicas));
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
     return Future.all(
@@ -47,6 +60,11 @@ public final class PgVerticle extends VerticleBase {
         bus.consumer(Addresses.HEALTH_PG, msg -> client.query("SELECT 1").execute()
             .onSuccess(rs -> msg.reply(new JsonObject().put("ok", true)))
             .onFailure(err -> msg.reply(new JsonObject().put("ok", false)))).completion());
+  }
+
+  private ReadRouter.Source source(SqlClient sql) {
+    return new ReadRouter.Source(new PageReader(catalog, config.reads(), sql),
+        new PointReader(catalog, sql, context, config.reads().coalesceMaxBatch()));
   }
 
   /**
@@ -70,6 +88,9 @@ public final class PgVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return client == null ? Future.succeededFuture() : client.close();
+    List<Future<Void>> closing = new ArrayList<>();
+    if (client != null) closing.add(client.close());
+    replicaClients.forEach(c -> closing.add(c.close()));
+    return Future.join(closing);
   }
 }

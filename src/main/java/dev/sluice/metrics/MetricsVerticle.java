@@ -59,7 +59,7 @@ public final class MetricsVerticle extends VerticleBase {
     observer.install();
     evaluator = new SloEvaluator(slo, stats, slow, System::currentTimeMillis,
         () -> (long) sum(registry, "sluice.cache.hits"), () -> (long) sum(registry, "sluice.cache.misses"),
-        () -> poolUtilisation(registry));
+        () -> poolUtilisation(registry), () -> replicaLagMs(registry));
     for (SloSettings.Target t : slo.targets()) {
       double[] cell = gauges.computeIfAbsent(t.name(), k -> new double[] {Double.NaN, -1});
       Gauge.builder("sluice.slo.p95", cell, c -> c[0]).baseUnit("seconds").tag("target", t.name())
@@ -118,6 +118,12 @@ public final class MetricsVerticle extends VerticleBase {
     return registry.find("vertx.pool.ratio").tag("pool_type", "sql").gauges().stream()
         .filter(g -> !"sluice-diagnostics".equals(g.getId().getTag("pool_name")))
         .mapToDouble(Gauge::value).filter(v -> !Double.isNaN(v)).max().orElse(0);
+  }
+
+  /** The largest known replica lag (the replica monitor's gauges), or null when there is none. */
+  private static Double replicaLagMs(MeterRegistry registry) {
+    return registry.find("sluice.replica.lag").gauges().stream().mapToDouble(Gauge::value)
+        .filter(v -> !Double.isNaN(v)).map(v -> v * 1000).boxed().max(Double::compare).orElse(null);
   }
 
   private static JsonObject poolFigures(MeterRegistry registry) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Evaluates the SLO targets and alert thresholds over sliding windows. Pure: samples come from
@@ -31,6 +32,7 @@ public final class SloEvaluator {
   private final LongSupplier cacheHits;
   private final LongSupplier cacheMisses;
   private final DoubleSupplier poolUtilisation;
+  private final Supplier<Double> replicaLagMs;
   private final Map<String, String> last = new HashMap<>();
   private final Deque<long[]> cacheSamples = new ArrayDeque<>();
   private JsonObject latest = new JsonObject();
@@ -39,7 +41,8 @@ public final class SloEvaluator {
   public record Evaluation(JsonObject report, List<JsonObject> transitions) {}
 
   public SloEvaluator(SloSettings settings, WindowedStats stats, SlowQueries slow, LongSupplier clock,
-                      LongSupplier cacheHits, LongSupplier cacheMisses, DoubleSupplier poolUtilisation) {
+                      LongSupplier cacheHits, LongSupplier cacheMisses, DoubleSupplier poolUtilisation,
+                      Supplier<Double> replicaLagMs) {
     this.settings = settings;
     this.stats = stats;
     this.slow = slow;
@@ -47,6 +50,7 @@ public final class SloEvaluator {
     this.cacheHits = cacheHits;
     this.cacheMisses = cacheMisses;
     this.poolUtilisation = poolUtilisation;
+    this.replicaLagMs = replicaLagMs;
   }
 
   public synchronized Evaluation evaluate() {
@@ -84,6 +88,8 @@ public final class SloEvaluator {
     alerts.add(threshold("cache-hit-rate", "ratio", cacheHitRatio(now, primary), a.cacheHitRatio(), false, transitions, now));
     alerts.add(threshold("pool-utilisation", "ratio", poolUtilisation.getAsDouble(), a.poolUtilisation(), true,
         transitions, now));
+    // The largest known lag of the streaming replicas; no_data without replicas.
+    alerts.add(threshold("replica-lag", "ms", replicaLagMs.get(), a.replicaLagMs(), true, transitions, now));
     List<String> ops = new ArrayList<>(stats.keys());
     ops.remove("db.statement");
     WindowedStats.Snapshot all = stats.snapshot(ops, primary);

@@ -199,7 +199,7 @@ final class BulkSession {
           }
           close();
           releaseConnection();
-          changes.publish(owner.vertx().eventBus()).onComplete(x -> m.reply(new DataReply(ar.result(), null)));
+          changes.publish(owner.vertx().eventBus(), owner.fence).onComplete(x -> m.reply(new DataReply(ar.result(), null)));
         });
   }
 

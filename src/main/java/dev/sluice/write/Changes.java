@@ -8,7 +8,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import dev.sluice.replica.CommitFence;
+
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +20,8 @@ import java.util.UUID;
 
 /**
  * The rows one transaction changed, per resource and operation, announced only after it commits:
- * first the cache is told (and awaited, so a read after the reply never sees the old value), then
+ * first the written tenants are fenced for read-your-writes on replicas, then the cache is told
+ * (both awaited, so a read after the reply never sees the old value), then
  * {@code sluice.changes.<resource>} is published:
  * <pre>
  *   {"resource": "leads", "tenant": 1, "op": "insert|update|delete", "ids": [...] | null, "count": n, "at": "..."}
@@ -87,9 +92,18 @@ final class Changes {
     return changes.isEmpty();
   }
 
-  /** After the commit: invalidate the cache (awaited, failures ignored), then publish the change events. */
-  Future<Void> publish(EventBus bus) {
+  /**
+   * After the commit: fence the written tenants (reads of them stay off replicas that lack the
+   * write), invalidate the cache (awaited, failures ignored), then publish the change events.
+   */
+  Future<Void> publish(EventBus bus, CommitFence fence) {
     if (changes.isEmpty()) return Future.succeededFuture();
+    Set<Long> scopes = new HashSet<>();
+    for (Change c : changes.values()) scopes.add(c.tenant);
+    return fence.afterCommit(scopes).compose(v -> announce(bus));
+  }
+
+  private Future<Void> announce(EventBus bus) {
     String at = Instant.now().toString();
     List<Future<?>> invalidated = new ArrayList<>();
     List<JsonObject> events = new ArrayList<>();

@@ -10,6 +10,8 @@ import dev.sluice.data.Database;
 import dev.sluice.data.Filters;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
+import dev.sluice.replica.CommitFence;
+import dev.sluice.replica.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -45,17 +47,21 @@ public final class WriteVerticle extends VerticleBase {
   Pool pool;
   private Map<String, WriteTarget> targets;
   private long cleanupTimer = -1;
+  private final ReplicaSet replicas;
+  CommitFence fence;
 
-  public WriteVerticle(SluiceConfig config, Catalog catalog) {
+  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas) {
     this.config = config;
     this.settings = config.writes();
     this.catalog = catalog;
+    this.replicas = replicas;
   }
 
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, config.pg(), settings.poolSize(), "sluice-writes");
     EventBus bus = vertx.eventBus();
+    fence = new CommitFence(replicas, pool, bus);
     ApiKeys keys = config.apiKeys();
     return WriteSchema.load(pool, catalog)
         .compose(loaded -> {
@@ -274,7 +280,7 @@ public final class WriteVerticle extends VerticleBase {
       return Idempotency.claim(conn, tenant, key, settings.idempotencyTtlSeconds()).compose(claim -> claim.owned()
           ? work.apply(conn, changes).compose(body -> Idempotency.complete(conn, tenant, key, hash, body).map(body))
           : Future.succeededFuture(claim.replay(hash)));
-    }).compose(body -> changes.publish(vertx.eventBus()).map(body));
+    }).compose(body -> changes.publish(vertx.eventBus(), fence).map(body));
   }
 
   // ---- NDJSON streams ----

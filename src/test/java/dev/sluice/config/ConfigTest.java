@@ -42,6 +42,21 @@ class ConfigTest {
   }
 
   @Test
+  @DisplayName("a list of plain values takes a comma-separated override: the replica URLs")
+  void listOverride() {
+    JsonObject json = minimal();
+    json.getJsonObject("pg").put("replicas", new JsonObject().put("urls", new JsonArray()));
+    EnvOverrides.apply(json, Map.of("SLUICE_PG_REPLICAS_URLS",
+        "postgresql://postgres@127.0.0.1:55433/sluice, postgresql://postgres@127.0.0.1:55434/sluice"));
+    SluiceConfig c = SluiceConfig.from(json);
+    assertEquals(java.util.List.of("postgresql://postgres@127.0.0.1:55433/sluice",
+        "postgresql://postgres@127.0.0.1:55434/sluice"), c.pg().replicas().urls());
+    assertEquals(1000, c.pg().replicas().maxLagMs());
+    json.getJsonObject("pg").getJsonObject("replicas").put("urls", new JsonArray().add("mysql://x/y"));
+    assertTrue(message(json).startsWith("pg.replicas.urls[0]: "), message(json));
+  }
+
+  @Test
   @DisplayName("camelCase keys map to UPPER_SNAKE names")
   void envNames() {
     assertEquals("SLUICE_PG_PIPELINING_LIMIT", EnvOverrides.envName("SLUICE_PG", "pipeliningLimit"));

@@ -22,16 +22,17 @@ class SloEvaluatorTest {
   SlowQueries slow;
   SloEvaluator evaluator;
   double pool;
+  Double replicaLag;
 
   @BeforeEach
   void setUp() {
     SloSettings settings = new SloSettings(1000, List.of(60, 300), 100,
         List.of(new SloSettings.Target("simple-query", List.of("read.get", "read.page"), 10, 0),
             new SloSettings.Target("reads", List.of("read.get"), 100, 1000)),
-        new SloSettings.Alerts(200, 500, 10, 0.85, 0.8, 0.01));
+        new SloSettings.Alerts(200, 500, 10, 0.85, 0.8, 0.01, 500));
     stats = new WindowedStats(1000, 300_000, now::get);
     slow = new SlowQueries(now::get);
-    evaluator = new SloEvaluator(settings, stats, slow, now::get, hits::get, misses::get, () -> pool);
+    evaluator = new SloEvaluator(settings, stats, slow, now::get, hits::get, misses::get, () -> pool, () -> replicaLag);
   }
 
   void record(String op, int n, long micros) {
@@ -123,5 +124,24 @@ class SloEvaluatorTest {
     assertEquals(0.95, alert(later, "cache-hit-rate").getDouble("value"), 0.0001);
     assertEquals("ok", alert(later, "pool-utilisation").getString("status"));
     assertNull(alert(later, "error-rate").getValue("value"));
+  }
+
+  @Test
+  @DisplayName("replica lag is no_data without replicas, a breach over its bound (announced once), ok again when caught up")
+  void replicaLag() {
+    assertEquals("no_data", alert(evaluator.evaluate(), "replica-lag").getString("status"));
+    replicaLag = 120.0;
+    SloEvaluator.Evaluation ok = evaluator.evaluate();
+    assertEquals("ok", alert(ok, "replica-lag").getString("status"));
+    assertTrue(ok.transitions().isEmpty());
+    replicaLag = 2500.0;
+    SloEvaluator.Evaluation behind = evaluator.evaluate();
+    assertEquals("breach", alert(behind, "replica-lag").getString("status"));
+    assertEquals(1, behind.transitions().size());
+    assertTrue(evaluator.evaluate().transitions().isEmpty(), "staying in breach announces nothing");
+    replicaLag = 0.0;
+    SloEvaluator.Evaluation back = evaluator.evaluate();
+    assertEquals("ok", alert(back, "replica-lag").getString("status"));
+    assertEquals(1, back.transitions().size());
   }
 }

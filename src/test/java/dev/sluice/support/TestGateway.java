@@ -76,7 +76,9 @@ public final class TestGateway {
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()));
-    ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
+    // "{database}" in an override (a replica's URL) names the database made here.
+    JsonObject own = new JsonObject((overrides == null ? "{}" : overrides.encode()).replace("{database}", database));
+    ConfigLoader.deepMerge(o, own);
     return newVertx(metrics, cluster).compose(vertx -> admin(vertx, base, "CREATE DATABASE " + database)
         .compose(v -> {
           Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
