@@ -88,7 +88,7 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), config.pg().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
               .compose(v -> loadDocuments(vertx, config))
-              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog), VectorSettings.from(config).instances()))
+              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
               .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
         });

@@ -4,6 +4,7 @@ import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.cache.CacheSpec;
 import dev.sluice.cache.ResponseCache;
+import dev.sluice.replica.ReplicaRouter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
@@ -16,17 +17,17 @@ import java.util.function.Supplier;
  * SQL and parameters (tenant included), and exact/estimated totals as counts. The data path calls
  * the cache library directly rather than over the event bus: a hot read then costs one Redis round
  * trip and no extra hop or copy. (Other consumers use the cache verticle's addresses.) What the
- * cache misses goes to the server the {@link ReadRouter} picks: the primary or a streaming replica
+ * cache misses goes to the server the {@link ReplicaRouter} picks: the primary or a streaming replica
  * that has the reader's own writes, so a value filled from a replica is never older than the
  * write that made the cache forget the previous one.
  */
 final class CachedReads {
   private final ResponseCache cache;
-  private final ReadRouter router;
+  private final ReplicaRouter<ReadSource> router;
   private final PageReader pages;
   private final PointReader points;
 
-  CachedReads(ResponseCache cache, ReadRouter router) {
+  CachedReads(ResponseCache cache, ReplicaRouter<ReadSource> router) {
     this.cache = cache;
     this.router = router;
     // Plans do not depend on the server: the primary's readers make them.

@@ -7,6 +7,7 @@ import dev.sluice.bus.DataRequest;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.replica.ReplicaRouter;
 import dev.sluice.replica.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,15 +43,15 @@ public final class PgVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = Database.pipelinedClient(vertx, config.pg());
-    ReadRouter.Source primary = source(client);
-    List<ReadRouter.Source> onReplicas = new ArrayList<>();
+    ReadSource primary = source(client);
+    List<ReadSource> onReplicas = new ArrayList<>();
     for (String url : config.pg().replicas().urls()) {
       SqlClient replica = Database.replicaClient(vertx, config.pg(), url);
       replicaClients.add(replica);
       onReplicas.add(source(replica));
     }
     PageReader pages = primary.pages();
-    CachedReads reads = new CachedReads(cache, new ReadRouter(replicas, primary, onReplicas));
+    CachedReads reads = new CachedReads(cache, new ReplicaRouter<>(replicas, primary, onReplicas));
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
     return Future.all(
@@ -62,8 +63,8 @@ public final class PgVerticle extends VerticleBase {
             .onFailure(err -> msg.reply(new JsonObject().put("ok", false)))).completion());
   }
 
-  private ReadRouter.Source source(SqlClient sql) {
-    return new ReadRouter.Source(new PageReader(catalog, config.reads(), sql),
+  private ReadSource source(SqlClient sql) {
+    return new ReadSource(new PageReader(catalog, config.reads(), sql),
         new PointReader(catalog, sql, context, config.reads().coalesceMaxBatch()));
   }
 

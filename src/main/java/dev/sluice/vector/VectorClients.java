@@ -19,8 +19,8 @@ import io.vertx.sqlclient.SqlClient;
 final class VectorClients {
   private VectorClients() {}
 
-  static PgConnectOptions connectOptions(SluiceConfig.Pg pg, VectorSettings s) {
-    return Database.connectOptions(pg)
+  static PgConnectOptions connectOptions(SluiceConfig.Pg pg, String url, VectorSettings s) {
+    return Database.connectOptions(pg, url, pg.statementTimeoutMs())
         .addProperty("hnsw.ef_search", Integer.toString(s.efSearch().dflt()))
         .addProperty("hnsw.iterative_scan", s.iterativeScan())
         .addProperty("hnsw.max_scan_tuples", Integer.toString(s.maxScanTuples()))
@@ -36,10 +36,10 @@ final class VectorClients {
    * after the other on one core; one search per connection lets up to {@code poolSize} backends
    * work at once, as many as the baseline's clients.
    */
-  static SqlClient client(Vertx vertx, SluiceConfig.Pg pg, VectorSettings s) {
+  static SqlClient client(Vertx vertx, SluiceConfig.Pg pg, String url, VectorSettings s) {
     return PgBuilder.client()
         .with(Database.poolOptions(pg, s.poolSize(), "sluice-vector"))
-        .connectingTo(connectOptions(pg, s).setPipeliningLimit(1))
+        .connectingTo(connectOptions(pg, url, s).setPipeliningLimit(1))
         .using(vertx)
         .build();
   }
@@ -48,10 +48,10 @@ final class VectorClients {
    * Pool for searches with knobs of their own (a transaction each). Its connections keep the
    * configured pipelining, so a search's SET LOCAL and SELECT go out together.
    */
-  static Pool pool(Vertx vertx, SluiceConfig.Pg pg, VectorSettings s, int size) {
+  static Pool pool(Vertx vertx, SluiceConfig.Pg pg, String url, VectorSettings s, int size) {
     return PgBuilder.pool()
         .with(Database.poolOptions(pg, size, "sluice-vector-tx"))
-        .connectingTo(connectOptions(pg, s))
+        .connectingTo(connectOptions(pg, url, s))
         .using(vertx)
         .build();
   }

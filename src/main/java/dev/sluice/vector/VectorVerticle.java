@@ -5,11 +5,16 @@ import dev.sluice.bus.Addresses;
 import dev.sluice.bus.BusService;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.replica.ReplicaRouter;
+import dev.sluice.replica.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Serves vector search on the event bus: {@code sluice.search}, {@code sluice.similar} and the
@@ -17,7 +22,8 @@ import io.vertx.sqlclient.SqlClient;
  * Deployed as {@code vector.instances} instances, each with its own pooled client (searches
  * with the default knobs) and transaction pool (searches with knobs of their own). Start-up
  * inspects the ANN indexes again (after a demo load rebuilt them) and fails the deployment when a
- * column's index does not serve its metric.
+ * column's index does not serve its metric. With streaming replicas, each instance holds the same
+ * client and pool per replica, and searches go where the {@link ReplicaRouter} sends them.
  */
 public final class VectorVerticle extends VerticleBase {
   /** Admin: per vector column, its index, build, size, rows and whether the planner uses it. */
@@ -25,35 +31,47 @@ public final class VectorVerticle extends VerticleBase {
 
   private final SluiceConfig config;
   private final Catalog catalog;
-  private SqlClient client;
-  private Pool pool;
+  private final ReplicaSet replicas;
+  private final List<SqlClient> clients = new ArrayList<>();
 
-  public VectorVerticle(SluiceConfig config, Catalog catalog) {
+  public VectorVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas) {
     this.config = config;
     this.catalog = catalog;
+    this.replicas = replicas;
   }
 
   @Override
   public Future<?> start() {
     VectorSettings settings = VectorSettings.from(config);
-    client = VectorClients.client(vertx, config.pg(), settings);
-    pool = VectorClients.pool(vertx, config.pg(), settings, settings.txPoolSize());
+    SqlClient client = VectorClients.client(vertx, config.pg(), config.pg().url(), settings);
+    Pool pool = VectorClients.pool(vertx, config.pg(), config.pg().url(), settings, settings.txPoolSize());
+    clients.add(client);
+    clients.add(pool);
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
     return VectorIndexes.verify(client, catalog, settings).compose(columns -> {
-      VectorSearch search = new VectorSearch(catalog, settings, columns, client, pool);
+      List<VectorSearch> onReplicas = new ArrayList<>();
+      for (String url : config.pg().replicas().urls()) {
+        SqlClient replicaClient = VectorClients.client(vertx, config.pg(), url, settings);
+        Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
+        clients.add(replicaClient);
+        clients.add(replicaPool);
+        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool));
+      }
+      ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
+          new VectorSearch(catalog, settings, columns, client, pool), onReplicas);
       VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
       return Future.all(
-          BusService.serve(bus, Addresses.SEARCH, keys, search::search),
-          BusService.serve(bus, Addresses.SIMILAR, keys, search::similar),
+          BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),
+          BusService.serve(bus, Addresses.SIMILAR, keys, req -> search.read(req.tenant(), s -> s.similar(req))),
           BusService.serve(bus, ADMIN_VECTOR, keys, admin::report));
     });
   }
 
   @Override
   public Future<?> stop() {
-    Future<Void> c = client == null ? Future.succeededFuture() : client.close();
-    Future<Void> p = pool == null ? Future.succeededFuture() : pool.close();
-    return Future.join(c, p);
+    List<Future<Void>> closing = new ArrayList<>();
+    clients.forEach(c -> closing.add(c.close()));
+    return Future.join(closing);
   }
 }

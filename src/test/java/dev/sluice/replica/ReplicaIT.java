@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicaIT {
   static final String POINT_READ = "%FROM leads t WHERE t.id = ANY($1::%";
+  static final String SEARCH = "%<=>%FROM documents%";
   static TestGateway gw;
   static Http http;
   static Pool replica;
@@ -78,7 +79,7 @@ class ReplicaIT {
 
   @Test
   @Order(1)
-  @DisplayName("uncached reads go to the streaming replica, and a write goes to the primary")
+  @DisplayName("uncached reads and vector searches go to the streaming replica, and a write goes to the primary")
   void readsOnReplica() {
     long onPrimary = calls(gw.db);
     long onReplica = calls(replica);
@@ -90,6 +91,12 @@ class ReplicaIT {
     assertTrue(replicaReads >= tenant2Leads.size() / 2, "replica served " + replicaReads + " of " + tenant2Leads.size());
     assertEquals(200, http.send("PATCH", "/v1/leads?id=eq." + tenant2Leads.get(0), "demo-writer", "application/json",
         "{\"priority\": 3}").status());
+
+    long searches = calls(replica, SEARCH) + calls(gw.db, SEARCH);
+    long searchesOnReplica = calls(replica, SEARCH);
+    for (int id = 1; id <= 10; id++) assertEquals(200, http.get("/v1/documents/" + id + "/similar?k=3", "demo-reader-2").status());
+    assertEquals(10, calls(replica, SEARCH) + calls(gw.db, SEARCH) - searches);
+    assertTrue(calls(replica, SEARCH) - searchesOnReplica >= 5, "most searches ran on the replica");
   }
 
   @Test
@@ -190,9 +197,13 @@ class ReplicaIT {
 
   /** Calls of the point-read statement in this class's database, on one server. */
   static long calls(Pool server) {
+    return calls(server, POINT_READ);
+  }
+
+  static long calls(Pool server, String statement) {
     return Http.await(server.preparedQuery("SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s "
             + "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND s.query LIKE $2")
-        .execute(Tuple.of(gw.database, POINT_READ))).iterator().next().getLong(0);
+        .execute(Tuple.of(gw.database, statement))).iterator().next().getLong(0);
   }
 
   static String replicaState() {

@@ -297,9 +297,9 @@ class VectorIT {
   void knobsDoNotLeak() {
     VectorSettings settings = settings();
     String dflt = String.valueOf(settings.efSearch().dflt());
-    SqlClient client = VectorClients.client(gw.vertx, gw.config.pg(), settings);
+    SqlClient client = VectorClients.client(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings);
     // one connection: whatever a query leaves behind, the next user of the pool sees it
-    Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), settings, 1);
+    Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings, 1);
     try {
       VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(client, gw.gateway.catalog(), settings));
       VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one);
