@@ -3,12 +3,14 @@ package dev.sluice.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import dev.sluice.config.EnvOverrides;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Hazelcast cluster behind the clustered event bus. Local use and tests join over TCP/IP on
@@ -22,16 +24,28 @@ import java.util.List;
 public record ClusterSettings(String name, String host, int port, List<String> members, String kubernetesService,
                               boolean liteMember) {
 
+  private static final JsonObject DEFAULTS = new JsonObject().put("name", "sluice").put("host", "127.0.0.1")
+      .put("port", 5701).put("members", "127.0.0.1:5701-5705").put("kubernetesService", "");
+
   /** From the {@code cluster:} section of the configuration (raw JSON, validated here). */
   public static ClusterSettings from(JsonObject cluster) {
-    JsonObject c = cluster == null ? new JsonObject() : cluster;
-    String members = c.getString("members", "127.0.0.1:5701-5705");
-    int port = Integer.parseInt(String.valueOf(c.getValue("port", 5701)));
+    JsonObject c = DEFAULTS.copy().mergeIn(cluster == null ? new JsonObject() : cluster);
+    String members = c.getString("members");
+    int port = Integer.parseInt(String.valueOf(c.getValue("port")));
     if (port < 1 || port > 65535) throw new dev.sluice.config.ConfigException("cluster.port: must be a TCP port");
     String k8s = c.getString("kubernetesService");
-    return new ClusterSettings(c.getString("name", "sluice"), c.getString("host", "127.0.0.1"), port,
+    return new ClusterSettings(c.getString("name"), c.getString("host"), port,
         Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         k8s == null || k8s.isBlank() ? null : k8s, false);
+  }
+
+  /**
+   * The defaults with the SLUICE_CLUSTER_* variables applied, as a gateway would read them: for
+   * consumers that have no gateway configuration of their own.
+   */
+  public static ClusterSettings fromEnvironment(Map<String, String> env) {
+    JsonObject root = new JsonObject().put("cluster", DEFAULTS.copy());
+    return from(EnvOverrides.apply(root, env).getJsonObject("cluster"));
   }
 
   /** The same cluster joined as a lite member: it takes no partitions (for pure event-bus consumers). */

@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A tiny event-bus consumer in its own JVM: joins the Sluice cluster as a lite member and pages
- * through {@code leads} with keyset cursors over {@code sluice.read}, as any consumer would.
+ * through {@code leads} with keyset cursors over {@code sluice.read}, as any consumer would. It
+ * finds the cluster as a gateway does: the defaults, or SLUICE_CLUSTER_NAME / _PORT / _MEMBERS.
  *
  * <pre>java -cp target/sluice.jar dev.sluice.examples.LeadsPager [apiKey] [pages]</pre>
  */
@@ -19,7 +20,7 @@ public final class LeadsPager {
   public static void main(String[] args) {
     String apiKey = args.length > 0 ? args[0] : "demo-reader";
     int pages = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    ClusterSettings cluster = ClusterSettings.from(new JsonObject()).asLiteMember();
+    ClusterSettings cluster = ClusterSettings.fromEnvironment(System.getenv()).asLiteMember();
     Vertx.builder().withClusterManager(cluster.clusterManager()).buildClustered()
         .compose(vertx -> {
           BusClient client = new BusClient(vertx, 5000, 3, 200);
