@@ -422,7 +422,7 @@ class ManifestsTest {
     Set<String> secretKeys = new HashSet<>();
     if (secret.getStringData() != null) secretKeys.addAll(secret.getStringData().keySet());
     if (secret.getData() != null) secretKeys.addAll(secret.getData().keySet());
-    for (String name : List.of("SLUICE_PG_URL", "SLUICE_REDIS_URL")) {
+    for (String name : List.of("SLUICE_PG_URL", "SLUICE_REDIS_URL", "SLUICE_PG_REPLICAS_URLS")) {
       EnvVar e = env.get(name);
       assertNotNull(e, name + " is not set");
       assertTrue(e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null, name + " must come from a Secret");
@@ -430,6 +430,8 @@ class ManifestsTest {
       assertTrue(secretKeys.contains(e.getValueFrom().getSecretKeyRef().getKey()),
           name + ": the Secret has no key " + e.getValueFrom().getSecretKeyRef().getKey());
     }
+    assertEquals(Boolean.TRUE, env.get("SLUICE_PG_REPLICAS_URLS").getValueFrom().getSecretKeyRef().getOptional(),
+        "replicas are optional: a Secret without the key must still start the pods");
 
     // SLUICE_CONFIG points at the ConfigMap's sluice.yaml where it is mounted.
     ConfigMap cm = one(ConfigMap.class);
