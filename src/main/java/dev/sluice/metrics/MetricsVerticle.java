@@ -14,6 +14,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +24,8 @@ import java.util.logging.Logger;
 /**
  * The metrics verticle: times every operation (on the event bus), watches every SQL statement
  * (through the tracing SPI), evaluates the SLO targets and alert thresholds each tick over
- * sliding windows, publishes each transition once on {@code sluice.alerts}, exposes a Prometheus
+ * sliding windows, publishes each transition once on {@code sluice.alerts}, times each change event
+ * from its commit to its arrival here (the "realtime" operation), exposes a Prometheus
  * gauge per target, and answers {@code sluice.admin.slo} and {@code sluice.admin.db}.
  */
 public final class MetricsVerticle extends VerticleBase {
@@ -73,7 +76,12 @@ public final class MetricsVerticle extends VerticleBase {
     Diagnostics diagnostics = new Diagnostics(diagnosticsPool);
     tick(); // /admin/slo has a report from the first moment
     timer = vertx.setPeriodic(slo.tickMs(), id -> tick());
-    return Future.all(
+    List<Future<?>> ready = new ArrayList<>();
+    for (String resource : resources) {
+      ready.add(vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + resource,
+          m -> observer.recordChange(resource, m.body())).completion());
+    }
+    return Future.all(ready).compose(v -> Future.all(
         vertx.eventBus().consumer(ADMIN_SLO, m -> m.reply(evaluator.latest())).completion(),
         vertx.eventBus().consumer(ADMIN_DB, m -> diagnostics.report(poolFigures(registry)
                 .put("configured", new JsonObject().put("poolSizePerVerticle", config.pg().poolSize())
@@ -82,7 +90,7 @@ public final class MetricsVerticle extends VerticleBase {
             .onComplete(ar -> {
               if (ar.succeeded()) m.reply(ar.result());
               else m.fail(503, dev.sluice.error.ApiError.unavailable("Diagnostics are unavailable.").toJson().encode());
-            })).completion());
+            })).completion()));
   }
 
   private void tick() {

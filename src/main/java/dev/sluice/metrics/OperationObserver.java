@@ -6,7 +6,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +81,19 @@ public final class OperationObserver {
       if (p.counts()) record("read.count", p.resource(), nanos, error);
     }
     ctx.next();
+  }
+
+  /**
+   * A change event as it reaches this node: the time from its commit ({@code at}, taken right after
+   * the commit) to now is the "realtime" operation, the change feed's commit-to-delivery latency.
+   */
+  void recordChange(String resource, JsonObject event) {
+    try {
+      long micros = ChronoUnit.MICROS.between(Instant.parse(event.getString("at")), Instant.now());
+      if (micros >= 0) record("realtime", resource, micros * 1000, false);
+    } catch (RuntimeException e) {
+      // An event without a readable commit time is delivered all the same, just not timed.
+    }
   }
 
   void record(String operation, String resource, long nanos, boolean error) {

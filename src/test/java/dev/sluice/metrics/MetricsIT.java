@@ -33,7 +33,9 @@ class MetricsIT {
         .put("slo", new JsonObject().put("tickMs", 100).put("windowsSeconds", new JsonArray().add(2).add(4))
             .put("slowQueryMs", 100)
             .put("targets", new JsonArray().add(new JsonObject().put("name", "point-reads")
-                .put("operations", new JsonArray().add("read.get")).put("p95Ms", 150))))
+                .put("operations", new JsonArray().add("read.get")).put("p95Ms", 150))
+                .add(new JsonObject().put("name", "realtime").put("operations", new JsonArray().add("realtime"))
+                    .put("p95Ms", 50))))
         .put("resources", new JsonObject().put("naps", new JsonObject()
             .put("table", "naps").put("primaryKey", "id").put("fields", new JsonArray().add("id").add("seconds"))
             .put("cacheTtlSeconds", 0)));
@@ -51,6 +53,17 @@ class MetricsIT {
   static JsonObject target(JsonObject slo, String name) {
     return slo.getJsonArray("targets").stream().map(o -> (JsonObject) o)
         .filter(t -> t.getString("name").equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  @DisplayName("a committed write's change event is timed from commit to arrival: the realtime target has data")
+  void changeDelivery() throws Exception {
+    assertEquals(200, http.send("PATCH", "/v1/leads?id=eq.1", "demo-writer", "application/json",
+        "{\"priority\": 2}").status());
+    waitFor(() -> target(http.get("/admin/slo", "demo-admin").json(), "realtime").getLong("count") >= 1, 3000);
+    JsonObject realtime = target(http.get("/admin/slo", "demo-admin").json(), "realtime");
+    assertTrue(realtime.getDouble("p95Ms") >= 0 && !"no_data".equals(realtime.getString("status")), realtime.encode());
+    assertTrue(http.get("/metrics", null).body().contains("sluice_operation_seconds_count{operation=\"realtime\""));
   }
 
   @Test
