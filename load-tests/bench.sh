@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sluice benchmark harness: ./sluice bench [reads|writes|vector|cache|mixed|all]   (default: all)
+# Sluice benchmark harness: ./sluice bench [reads|writes|vector|cache|mixed|all|changes|cluster]   (default: all)
+# (all = reads, cache, vector, writes, mixed; changes and cluster run only when named)
 #
 # For each scenario, in this one invocation, it measures the gateway (wrk, a light C load
 # generator, with a Lua script) and the raw baseline of the same work (pgbench with the gateway's
@@ -30,6 +31,12 @@
 #   BENCH_JAR=target/sluice.jar   the gateway jar to start (e.g. one built from a clean checkout);
 #                             it runs from the project folder above its target/
 #   BENCH_GATEWAY_LABEL       what that jar is, for the report (e.g. "3043a2e, clean export")
+#   changes: BENCH_CHANGES_RATES="2000 1000 500"  writes/s tried in turn until the gateway sustains one
+#            BENCH_CHANGES_DURATION=10  measured seconds per rate (after BENCH_WARMUP), gateway and baseline alike
+#            BENCH_CHANGES_IDS=4000 BENCH_CHANGES_FIRST_ID=600001   the tenant-1 leads the writes go to
+#   cluster: BENCH_CLUSTER_PORTS="18081 18082"  HTTP ports of the nodes it starts (1 plain, then 1 and 2 clustered)
+#            BENCH_CLUSTER_HZ_PORT=5801  first Hazelcast port (members 127.0.0.1:PORT-PORT+4)
+#            BENCH_CLUSTER_WARMUP=5    seconds of each load on every freshly started node before measuring
 set -euo pipefail
 
 HERE="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -67,6 +74,13 @@ HOT_SET="${BENCH_HOT_SET:-1000}"
 READY_TIMEOUT="${BENCH_READY_TIMEOUT:-900}"
 LOADER_PORT="${BENCH_LOADER_PORT:-18089}"
 CACHE_PREFIX="${BENCH_CACHE_PREFIX:-sluice:}"
+CHANGES_RATES="${BENCH_CHANGES_RATES:-2000 1000 500}"
+CHANGES_DURATION="${BENCH_CHANGES_DURATION:-10}"
+CHANGES_IDS="${BENCH_CHANGES_IDS:-4000}"
+CHANGES_FIRST_ID="${BENCH_CHANGES_FIRST_ID:-600001}"
+CLUSTER_PORTS="${BENCH_CLUSTER_PORTS:-18081 18082}"
+CLUSTER_HZ_PORT="${BENCH_CLUSTER_HZ_PORT:-5801}"
+CLUSTER_WARMUP="${BENCH_CLUSTER_WARMUP:-5}"
 LEADS=1000000      # the benchmark scale (TARGETS.md)
 SPAN=$((LEADS / 4)) # tenant 1's leads: 1, 5, 9, ...
 
@@ -79,16 +93,21 @@ usage() {
 }
 
 case "$SCENARIO" in
-  reads|writes|vector|cache|mixed|all) ;;
+  reads|writes|vector|cache|mixed|all|changes|cluster) ;;
   -h|--help|help) usage; exit 0 ;;
-  *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all)" ;;
+  *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all, changes, cluster)" ;;
 esac
 for v in PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
-         MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT; do
+         MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT \
+         CHANGES_DURATION CHANGES_IDS CHANGES_FIRST_ID CLUSTER_HZ_PORT CLUSTER_WARMUP; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] || die "BENCH_DURATION must be 1..60 s"
 [ "$MIXED_DURATION" -ge 1 ] && [ "$MIXED_DURATION" -le 120 ] || die "BENCH_MIXED_DURATION must be 1..120 s"
+[ "$CHANGES_DURATION" -ge 1 ] && [ "$CHANGES_DURATION" -le 20 ] || die "BENCH_CHANGES_DURATION must be 1..20 s"
+[ $((CHANGES_FIRST_ID % 4)) -eq 1 ] || die "BENCH_CHANGES_FIRST_ID must be a tenant-1 lead (1 + 4k)"
+for v in $CHANGES_RATES $CLUSTER_PORTS; do [[ "$v" =~ ^[0-9]+$ ]] || die "BENCH_CHANGES_RATES / BENCH_CLUSTER_PORTS: whole numbers (got '$v')"; done
+[ "$(wc -w <<<"$CLUSTER_PORTS")" -eq 2 ] || die "BENCH_CLUSTER_PORTS: two ports"
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 DAY="$(date -u +%F)"
@@ -150,11 +169,14 @@ GW_STARTED=0
 GW_ORIGIN=""
 WRITES_DIRTY=0
 TITLES_DIRTY=0   # the cache mix PATCHed the hot leads' titles: put the demo titles back
+CHANGES_DIRTY=0  # a change-feed run was interrupted before it put the priorities back
+CLUSTER_PIDS=()  # nodes the cluster scenario started (stopped by pid, also on failure)
 
 ready_on() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
-start_gateway() { # port log -> sets STARTED_PID
-  local port="$1" log="$2"
+NODE_ENV=()   # extra environment of the next start_gateway (the cluster scenario's nodes)
+start_gateway() { # port log [gateway args, e.g. --cluster] -> sets STARTED_PID
+  local port="$1" log="$2"; shift 2
   if [ ! -f "$JAR" ]; then
     say "building ${JAR#$GW_DIR/} (mvn -q -B -DskipTests package in $GW_DIR)"
     (cd "$GW_DIR" && mvn -q -B -DskipTests package) >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; die "build failed"; }
@@ -162,14 +184,17 @@ start_gateway() { # port log -> sets STARTED_PID
   elif [ -n "$(find "$GW_DIR/src" "$GW_DIR/pom.xml" -newer "$JAR" -print -quit 2>/dev/null)" ]; then
     warn "$JAR is older than src/ or pom.xml: benchmarking the jar as built (./sluice run rebuilds it)"
   fi
-  say "starting the gateway on 127.0.0.1:$port (java -jar $JAR, SLUICE_DEMO_LEADS=$LEADS; log $log)"
+  say "starting the gateway on 127.0.0.1:$port (java -jar $JAR${*:+ $*}, SLUICE_DEMO_LEADS=$LEADS${NODE_ENV[*]:+ ${NODE_ENV[*]}}; log $log)"
   # shellcheck disable=SC2086
   (cd "$GW_DIR" && SLUICE_HTTP_PORT="$port" SLUICE_DEMO_LEADS="$LEADS" SLUICE_DEMO_DOCUMENTS_PATH="$DATASET" \
-     exec java ${SLUICE_JAVA_OPTS:-} -jar "$JAR") >"$log" 2>&1 9>&- &
+     exec env "${NODE_ENV[@]}" java ${SLUICE_JAVA_OPTS:-} -jar "$JAR" "$@") >"$log" 2>&1 9>&- &
   STARTED_PID=$!
   local waited=0
   until ready_on "$port"; do
-    kill -0 "$STARTED_PID" 2>/dev/null || { tail -30 "$log" >&2; die "the gateway exited during start (log $log)"; }
+    if ! kill -0 "$STARTED_PID" 2>/dev/null; then
+      [ "${START_SOFT:-0}" = 1 ] && return 1   # the caller retries (cluster nodes)
+      tail -30 "$log" >&2; die "the gateway exited during start (log $log)"
+    fi
     [ "$waited" -lt "$READY_TIMEOUT" ] || { stop_pid "$STARTED_PID"; tail -30 "$log" >&2; die "the gateway was not ready after ${READY_TIMEOUT}s"; }
     sleep 1; waited=$((waited + 1))
     [ $((waited % 30)) -eq 0 ] && say "  ... still starting (${waited}s; loading demo data takes a while)"
@@ -192,6 +217,11 @@ listener_pid() { # port
 
 cleanup() {
   local rc=$?
+  local p
+  for p in "${CLUSTER_PIDS[@]}"; do say "stopping cluster-scenario node $p"; stop_pid "$p"; done
+  # a node interrupted while starting is not in CLUSTER_PIDS yet
+  if [ "${START_SOFT:-0}" = 1 ] && [ -n "${STARTED_PID:-}" ]; then stop_pid "$STARTED_PID"; fi
+  if [ "$CHANGES_DIRTY" -eq 1 ]; then restore_priorities || true; fi
   if [ "$WRITES_DIRTY" -eq 1 ]; then delete_bench_rows || true; fi
   if [ "$TITLES_DIRTY" -eq 1 ]; then restore_titles || true; fi
   if [ "$GW_STARTED" -eq 1 ] && [ -n "$GW_PID" ]; then
@@ -633,7 +663,283 @@ else:
   delete_bench_rows
 }
 
+# ------------------------------------------------------------------------------------- change feed
+# End-to-end latency of the change feed (SLO "realtime": p95 < 50 ms at 2,000 changes/s), measured
+# by dev.sluice.changes.ChangeLatencyBench (in the gateway jar): SSE stream open, single-row PATCHes
+# at a fixed rate (open model), commit -> delivery and write -> delivery per event. Its baseline,
+# the same tool with --baseline: the same UPDATE + pg_notify in one transaction through a Vert.x pg
+# pool and a PgSubscriber. Rates are tried in turn (BENCH_CHANGES_RATES) until the gateway sustains one.
+CHANGES_CLASS=dev.sluice.changes.ChangeLatencyBench
+
+restore_priorities() {
+  # Only after an interrupted run (the tool itself puts back what it found): the demo loader's priorities.
+  local n
+  n="$(sql "WITH u AS (UPDATE leads SET priority = 1 + (id * 13) % 5
+              WHERE id IN (SELECT $CHANGES_FIRST_ID + 4 * k FROM generate_series(0, $((CHANGES_IDS - 1))) k)
+                AND priority <> 1 + (id * 13) % 5 RETURNING 1) SELECT count(*) FROM u" 2>/dev/null || echo '?')"
+  CHANGES_DIRTY=0
+  say "put the demo priorities back on the change-feed rows in SQL after an interrupted run: $n rows"
+}
+
+# changes_run NAME RATE [--baseline] -> sets CH_JSON (the tool's JSON line, {} on failure) and CH_CMD
+changes_run() {
+  local name="$1" rate="$2"; shift 2
+  local args=(--rate "$rate" --duration "$CHANGES_DURATION" --warmup "$WARMUP" --ids "$CHANGES_IDS"
+              --first-id "$CHANGES_FIRST_ID" --pg "$PG_URL" "$@")
+  [ "${1:-}" = --baseline ] || args=(--url "$BASE" "${args[@]}")
+  CH_CMD="java -cp ${JAR#$ROOT/} $CHANGES_CLASS ${args[*]}"
+  CHANGES_DIRTY=1
+  if timeout $((WARMUP + CHANGES_DURATION + 240)) java -cp "$JAR" "$CHANGES_CLASS" "${args[@]}" \
+       >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+    CH_JSON="$(tail -n 1 "$TMP/$name.out")"
+    if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("restore",{}).get("ok") else 1)' "$CH_JSON" 2>/dev/null; then
+      CHANGES_DIRTY=0
+    else
+      warn "$name: the tool did not put the priorities back: $(tail -2 "$TMP/$name.err")"
+    fi
+  else
+    warn "$name failed: $(grep -v '^change-bench: \(sub\|list\|all\)' "$TMP/$name.err" | tail -3)"
+    CH_JSON='{}'
+  fi
+  [ "$CHANGES_DIRTY" -eq 0 ] || restore_priorities
+  python3 -c 'import json,sys; json.loads(sys.argv[1])' "$CH_JSON" 2>/dev/null || CH_JSON='{}'
+  say "  $(grep -m1 'sustained:' "$TMP/$name.err" | sed 's/^change-bench: //' | cut -c1-220)"
+}
+
+scenario_changes() {
+  local code avail rate g b judged status note ratio best="" tried=""
+  if ! python3 -c 'import sys, zipfile; sys.exit(0 if sys.argv[2] in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' \
+         "$JAR" "${CHANGES_CLASS//.//}.class" 2>/dev/null; then
+    avail="not available (no $CHANGES_CLASS in ${JAR#$ROOT/}: rebuild it)"
+  else
+    code="$(curl -s -m 2 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer demo-reader' "$BASE/v1/leads/changes" || true)"
+    avail="$(availability "${code:-000}")"
+  fi
+  for rate in $CHANGES_RATES; do
+    local op="change feed, commit → delivery, $rate writes/s"
+    say "changes / $op: gateway ($avail)"
+    if [ "$avail" = ok ]; then changes_run "changes-$rate" "$rate"; g="$CH_JSON"; local gcmd="$CH_CMD"; fi
+    say "changes / $op: baseline (LISTEN/NOTIFY)"
+    changes_run "changes-$rate-baseline" "$rate" --baseline; b="$CH_JSON"
+    if [ "$avail" != ok ]; then
+      row scenario=changes operation="$op" status="$avail" baseline="$b" baseline_command="$CH_CMD"
+      return 0
+    fi
+    tried="${tried:+$tried, }$rate"
+    # status | ratio | note
+    judged="$(python3 - "$g" "$b" <<'PY'
+import json, sys
+g, b = json.loads(sys.argv[1] or "{}"), json.loads(sys.argv[2] or "{}")
+if not g.get("due"):
+    print("error|null|the tool measured nothing (see its .err file)"); raise SystemExit
+def f(v): return "—" if v is None else "%.1f" % v
+c, w, wl = g.get("commit_to_delivery", {}), g.get("write_to_delivery", {}), g.get("write_latency", {})
+bc, bw = b.get("commit_to_delivery", {}), b.get("write_to_delivery", {})
+ratio = round(bc["p95_ms"] / c["p95_ms"], 3) if b.get("p95_ms") and c.get("p95_ms") and bc["p95_ms"] > 0 and c["p95_ms"] > 0 else None
+wratio = round(bw["p95_ms"] / w["p95_ms"], 3) if bw.get("p95_ms") and w.get("p95_ms") else None
+status = "ok" if g.get("sustained") else "not sustained at %d/s: %s" % (g["target_rate"], "; ".join(g.get("not_sustained_because", [])))
+if c.get("p95_ms") is None:
+    slo = "no events"
+elif not g.get("sustained"):
+    slo = "SLO (p95 < 50 ms at 2,000/s) not met at %d/s: the rate was not sustained (the p95 is of the writes that got through)" % g["target_rate"]
+else:
+    slo = "commit → delivery p95 %s 50 ms at %d/s%s" % ("<" if c["p95_ms"] < 50 else "≥", g["target_rate"],
+        "" if g["target_rate"] >= 2000 else " (the SLO asks for it at 2,000/s)")
+note = ("%s; achieved %s of %d writes/s (%d due, %d ok, %d errors, %d skipped), events %d received, %d missing; "
+        "write → delivery p95 %s ms (baseline %s, ratio %s); write reply p95 %s ms; max commit → delivery %s ms; "
+        "ratio = baseline p95 / gateway p95 of commit → delivery (below 1: the gateway is slower)") % (
+    slo, f(g.get("achieved_rate")), g["target_rate"], g["due"], g["ok"], g["errors"], g["skipped"], g["received"], g["missing"],
+    f(w.get("p95_ms")), f(bw.get("p95_ms")), wratio if wratio is not None else "—", f(wl.get("p95_ms")), f(c.get("max_ms")))
+if b and not b.get("sustained", True):
+    note += "; the baseline did not sustain it either: " + "; ".join(b.get("not_sustained_because", []))
+if g.get("first_error"):
+    note += "; first error: " + g["first_error"][:160]
+print("%s|%s|%s" % (status.replace("|", "/"), "null" if ratio is None else ratio, note.replace("|", "/")))
+PY
+)"
+    status="${judged%%|*}"; judged="${judged#*|}"; ratio="${judged%%|*}"; note="${judged#*|}"
+    [ "$status" = ok ] && best="$rate"
+    row scenario=changes operation="$op" status="$status" show_figures=true \
+        gateway="$g" gateway_command="$gcmd" baseline="$b" baseline_command="$CH_CMD" ratio="$ratio" note="$note" \
+        extra="{\"gateway_write_to_delivery\": $(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]).get("write_to_delivery")))' "$g"), \"baseline_write_to_delivery\": $(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]).get("write_to_delivery")))' "$b")}"
+    [ -n "$best" ] && break
+  done
+  if [ "$best" != "$(awk '{print $1}' <<<"$CHANGES_RATES")" ]; then
+    row scenario=changes operation="change feed, highest sustained write rate" \
+        status="$([ -n "$best" ] && echo ok || echo "none of $tried writes/s sustained")" \
+        gateway="{\"tool\": \"ChangeLatencyBench\", \"throughput\": ${best:-null}, \"unit\": \"writes/s\"}" \
+        note="tried $tried writes/s in turn (BENCH_CHANGES_RATES), highest first; sustained = every due write sent and answered 2xx, ≥ 99 % delivered, replies keeping up, write reply p95 within the writes SLO (200 ms)"
+  fi
+}
+
+# ------------------------------------------------------------------------------------- cluster
+# Throughput of 2 clustered gateway nodes vs 1, same wrk loads as the reads / cache scenarios:
+# (a) one plain (non-clustered) node, the baseline; (b) one clustered node; (c) two clustered nodes,
+# the connections split across both (two wrk processes started together: summed req/s, worst
+# percentiles). All nodes run the same jar from the same folder and are stopped by pid (also on
+# failure, in cleanup). Hazelcast on BENCH_CLUSTER_HZ_PORT.. (+4), a cluster name of this run only.
+# Every fresh node first gets each load for BENCH_CLUSTER_WARMUP s, so no JVM is measured cold.
+port_free() { [ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
+
+start_node() { # name port [--cluster] -> NODE_PID (also in CLUSTER_PIDS); one retry if PostgreSQL was restarting
+  local name="$1" port="$2" try; shift 2
+  port_free "$port" || die "port $port is busy (BENCH_CLUSTER_PORTS): stop what listens there or choose others"
+  for try in 1 2; do
+    START_SOFT=1
+    if start_gateway "$port" "$TMP/$name.log" "$@"; then
+      START_SOFT=0; NODE_PID="$STARTED_PID"; CLUSTER_PIDS+=("$NODE_PID"); return 0
+    fi
+    START_SOFT=0
+    warn "node $name exited during start (try $try): $(grep -m1 'failed to start' "$TMP/$name.log" || tail -1 "$TMP/$name.log")"
+    wait_for_postgres 60 || break
+    sleep 2
+  done
+  die "node $name did not start (log $TMP/$name.log)"
+}
+
+stop_nodes() {
+  local p
+  for p in "${CLUSTER_PIDS[@]}"; do stop_pid "$p"; done
+  CLUSTER_PIDS=()
+}
+
+warm_node() { # url: a fresh JVM gets every load for CLUSTER_WARMUP s (JIT, pools, caches) before any measurement
+  local l
+  for l in point-miss keyset point-hit; do
+    # shellcheck disable=SC2046
+    env BENCH_LUA_DIR="$LUA_DIR" $(lua_env "$l") timeout $((CLUSTER_WARMUP + 20)) \
+      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${CLUSTER_WARMUP}s" --timeout 5s -s "$LUA_DIR/$(lua_of "$l")" "$1" \
+      >>"$TMP/cluster-warmup.txt" 2>&1 || true
+  done
+}
+
+lua_env() { # load -> the wrk environment of that load (as in the reads and cache scenarios)
+  case "$1" in
+    point-miss|keyset) echo "BENCH_SPAN=$SPAN BENCH_LEADS=$LEADS BENCH_NO_CACHE=1" ;;
+    point-hit) echo "BENCH_SPAN=$HOT_SET" ;;
+  esac
+}
+
+lua_of() { case "$1" in keyset) echo keyset.lua ;; *) echo point.lua ;; esac; }
+
+cluster_members() { # log -> the size of the last Hazelcast member list the node printed
+  grep -o 'Members {size:[0-9]*' "$1" 2>/dev/null | tail -n 1 | grep -o '[0-9]*$' || echo 0
+}
+
+# wrk_pair NAME SCRIPT URL1 URL2 [VAR=value ...] -> WRK_JSON (sum of both: req/s, requests, errors;
+# worst p50/p95/p99/max) and WRK_CMD. Half the threads and connections each, started together.
+wrk_pair() {
+  local name="$1" script="$2" u1="$3" u2="$4"; shift 4
+  local conns=$((WRK_CONNECTIONS / 2)) threads=$((WRK_THREADS / 2)) pa pb
+  [ "$conns" -ge 1 ] || conns=1
+  [ "$threads" -ge 1 ] || threads=1
+  [ "$threads" -le "$conns" ] || threads="$conns"
+  if [ "$WARMUP" -gt 0 ]; then
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=1 "$@" timeout $((WARMUP + 20)) \
+      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$u1" >"$TMP/$name.a.warmup.txt" 2>&1 &
+    pa=$!
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=2 "$@" timeout $((WARMUP + 20)) \
+      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$u2" >"$TMP/$name.b.warmup.txt" 2>&1 &
+    pb=$!
+    wait "$pa" || true; wait "$pb" || true
+  fi
+  env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=1 "$@" timeout $((DURATION + 30)) \
+    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA_DIR/$script" "$u1" >"$TMP/$name.a.wrk.txt" 2>&1 &
+  pa=$!
+  env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=2 "$@" timeout $((DURATION + 30)) \
+    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA_DIR/$script" "$u2" >"$TMP/$name.b.wrk.txt" 2>&1 &
+  pb=$!
+  wait "$pa" || warn "wrk (node 1) failed for $name: $(tail -2 "$TMP/$name.a.wrk.txt")"
+  wait "$pb" || warn "wrk (node 2) failed for $name: $(tail -2 "$TMP/$name.b.wrk.txt")"
+  WRK_CMD="$* wrk -t$threads -c$conns -d${DURATION}s --timeout 5s -s load-tests/bench/wrk/$script $u1 & (same, BENCH_SEED=2) $u2, started together"
+  WRK_JSON="$(py wrksum "$TMP/$name.a.wrk.txt" "$TMP/$name.b.wrk.txt" || echo '{}')"
+}
+
+scenario_cluster() {
+  local p1 p2 cname hz_members members judged status note g b a loads l
+  read -r p1 p2 <<<"$CLUSTER_PORTS"
+  local hz_last=$((CLUSTER_HZ_PORT + 4)) p
+  hz_members="127.0.0.1:$CLUSTER_HZ_PORT-$hz_last"
+  for p in "$p1" "$p2" $(seq "$CLUSTER_HZ_PORT" "$hz_last"); do
+    port_free "$p" || die "port $p is busy: the cluster scenario needs $p1, $p2 and $CLUSTER_HZ_PORT-$hz_last (BENCH_CLUSTER_PORTS, BENCH_CLUSTER_HZ_PORT)"
+  done
+  if [ "$GW_STARTED" -eq 1 ] && [ -n "$GW_PID" ]; then
+    # It only checked the demo data here: free its share of the 2 cores, the scenario starts its own nodes.
+    say "cluster: stopping the gateway this run started for the data check (pid $GW_PID); the scenario starts its own nodes"
+    stop_pid "$GW_PID"; GW_STARTED=0; GW_ORIGIN="$GW_ORIGIN, stopped before the cluster runs"
+  elif [ -n "$GW_PID" ]; then
+    warn "the gateway already running on :$PORT (pid $GW_PID) stays up during the cluster runs (idle, but it shares the machine)"
+  fi
+  cname="sluice-bench-$STAMP-$$"
+  loads=(point-miss keyset point-hit)
+  declare -A OPS=([point-miss]="point read, cache miss (no-cache)" [keyset]="keyset page, 20 rows, cursor walk"
+                  [point-hit]="point read, cache hit ($HOT_SET hot ids)")
+  declare -A J C
+  local saved_base="$BASE"
+  # (a) one plain node: the baseline
+  NODE_ENV=(SLUICE_DEMO_LOAD=false)
+  start_node plain "$p1"
+  warm_node "http://127.0.0.1:$p1"
+  BASE="http://127.0.0.1:$p1"
+  for l in "${loads[@]}"; do
+    say "cluster / ${OPS[$l]}: 1 plain node (:$p1)"
+    # shellcheck disable=SC2046
+    wrk_run "cluster-plain-$l" "$(lua_of "$l")" "$WRK_CONNECTIONS" "$DURATION" $(lua_env "$l"); J[a,$l]="$WRK_JSON"; C[a,$l]="$WRK_CMD"
+  done
+  stop_nodes
+  # (b) one clustered node
+  NODE_ENV=(SLUICE_DEMO_LOAD=false SLUICE_CLUSTER_NAME="$cname" SLUICE_CLUSTER_PORT="$CLUSTER_HZ_PORT"
+            SLUICE_CLUSTER_MEMBERS="$hz_members")
+  start_node node1 "$p1" --cluster
+  warm_node "http://127.0.0.1:$p1"
+  for l in "${loads[@]}"; do
+    say "cluster / ${OPS[$l]}: 1 clustered node (:$p1)"
+    # shellcheck disable=SC2046
+    wrk_run "cluster-one-$l" "$(lua_of "$l")" "$WRK_CONNECTIONS" "$DURATION" $(lua_env "$l"); J[b,$l]="$WRK_JSON"; C[b,$l]="$WRK_CMD"
+  done
+  # (c) a second clustered node joins; the load is split across both
+  start_node node2 "$p2" --cluster
+  local waited=0
+  until [ "$(cluster_members "$TMP/node2.log")" -ge 2 ] || [ "$waited" -ge 30 ]; do sleep 1; waited=$((waited + 1)); done
+  members="$(cluster_members "$TMP/node2.log")"
+  [ "$members" -ge 2 ] || warn "node 2 does not list 2 cluster members (Hazelcast log: $TMP/node2.log)"
+  say "cluster: $members Hazelcast members (cluster $cname, $hz_members)"
+  warm_node "http://127.0.0.1:$p2"   # node 1 is warm from (b)
+  for l in "${loads[@]}"; do
+    say "cluster / ${OPS[$l]}: 2 clustered nodes (:$p1 + :$p2)"
+    # shellcheck disable=SC2046
+    wrk_pair "cluster-two-$l" "$(lua_of "$l")" "http://127.0.0.1:$p1" "http://127.0.0.1:$p2" $(lua_env "$l")
+    J[c,$l]="$WRK_JSON"; C[c,$l]="$WRK_CMD"
+  done
+  stop_nodes
+  BASE="$saved_base"
+  for l in "${loads[@]}"; do
+    a="${J[a,$l]}"; b="${J[b,$l]}"; g="${J[c,$l]}"
+    judged="$(wrk_note "$b")"; status="${judged%%|*}"; note="${judged#*|}"
+    row scenario=cluster operation="${OPS[$l]}: 1 clustered node vs 1 plain node" status="$status" \
+        gateway="$b" gateway_command="SLUICE_CLUSTER_NAME=$cname SLUICE_CLUSTER_PORT=$CLUSTER_HZ_PORT SLUICE_CLUSTER_MEMBERS=$hz_members java -jar ${JAR#$ROOT/} --cluster (:$p1); ${C[b,$l]}" \
+        baseline="$a" baseline_tool="wrk, 1 plain node" baseline_command="java -jar ${JAR#$ROOT/} (:$p1, not clustered); ${C[a,$l]}" \
+        note="ratio = clustered / plain req/s (the cost of the clustered event bus)${note:+; $note}"
+    judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
+    local vs_plain
+    vs_plain="$(python3 -c 'import json,sys
+g=json.loads(sys.argv[1]); a=json.loads(sys.argv[2])
+print("%.2f x the plain node" % (g["throughput"]/a["throughput"]) if g.get("throughput") and a.get("throughput") else "")' "$g" "$a")"
+    row scenario=cluster operation="${OPS[$l]}: 2 clustered nodes vs 1 clustered node" status="$status" \
+        gateway="$g" gateway_tool="wrk ×2 (one per node)" gateway_command="node 2: the same on :$p2; $members Hazelcast members; ${C[c,$l]}" \
+        baseline="$b" baseline_tool="wrk, 1 clustered node" baseline_command="${C[b,$l]}" \
+        note="ratio = 2 nodes / 1 node req/s; ${vs_plain}; 2 nodes: summed req/s of both wrk runs, worst of their percentiles; both nodes share the 2 cores, PostgreSQL and Redis${note:+; $note}"
+  done
+}
+
 # ------------------------------------------------------------------------------------- machine
+extra_settings() {
+  case "$SCENARIO" in
+    changes) echo ", change feed: rates $CHANGES_RATES writes/s tried in turn, ${CHANGES_DURATION}s each (+${WARMUP}s warm-up), $CHANGES_IDS leads from $CHANGES_FIRST_ID" ;;
+    cluster) echo ", cluster: nodes on :${CLUSTER_PORTS// / and :}, Hazelcast from $CLUSTER_HZ_PORT, ${CLUSTER_WARMUP}s per load to warm each fresh node, 2 nodes: 2 wrk -t$(( WRK_THREADS / 2 > 0 ? WRK_THREADS / 2 : 1 )) -c$((WRK_CONNECTIONS / 2))" ;;
+  esac
+}
+
 machine_info() {
   local commit dirty jar_time java_v pg_v vec_v redis_v wrk_v
   commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -659,7 +965,7 @@ machine_info() {
     started_utc="$(date -u -d "@$T0" +%FT%TZ)" finished_utc="$(date -u +%FT%TZ)" \
     load_average_start="$LOAD_START" load_average_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
     elapsed_s="$(( $(date +%s) - T0 ))" demo_load_s="$DATA_LOAD_SECONDS" \
-    settings="duration ${DURATION}s (+${WARMUP}s warm-up), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, bulk -c$BULK_CONNECTIONS, pgbench -c$PGBENCH_CLIENTS -j2, ef_search $EF_SEARCH, mixed ${MIXED_DURATION}s"
+    settings="duration ${DURATION}s (+${WARMUP}s warm-up), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, bulk -c$BULK_CONNECTIONS, pgbench -c$PGBENCH_CLIENTS -j2, ef_search $EF_SEARCH, mixed ${MIXED_DURATION}s$(extra_settings)"
 }
 
 # ------------------------------------------------------------------------------------- main
@@ -672,6 +978,8 @@ case "$SCENARIO" in
   vector) scenario_vector ;;
   writes) scenario_writes ;;
   mixed) scenario_mixed ;;
+  changes) scenario_changes ;;
+  cluster) scenario_cluster ;;
   all) scenario_reads; scenario_cache; scenario_vector; scenario_writes; scenario_mixed ;;
 esac
 machine_info

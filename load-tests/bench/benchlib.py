@@ -6,6 +6,7 @@ Standard library only (Debian's python3). Every network call goes to 127.0.0.1.
   benchlib.py vectors DATASET OUTDIR [EF]          search bodies for wrk + one pgbench script per dev query (first 100)
   benchlib.py rows N TAG CUSTOMERS OUTDIR          the same N new leads as JSON array, NDJSON, CSV and SQL VALUES
   benchlib.py wrk FILE                             the JSON line of a wrk run (printed by the Lua done())
+  benchlib.py wrksum FILE...                       wrk runs side by side: summed req/s, worst percentiles
   benchlib.py pgbench FILE LOG_PREFIX              tps and latency percentiles of a pgbench run
   benchlib.py redis FILE                           throughput and percentiles of redis-benchmark --csv
   benchlib.py heap FILE                            heap used after GC (KB) from jcmd GC.heap_info
@@ -131,6 +132,26 @@ def cmd_wrk(path):
     if not m:
         die("no BENCH_JSON line in " + path)
     print(m.group(1))
+
+
+def cmd_wrksum(*paths):
+    """Several wrk runs side by side (one per node): summed requests, req/s and errors; the worst
+    of their percentiles (wrk prints percentiles, not its histogram, so they cannot be merged)."""
+    parts = []
+    for path in paths:
+        text = open(path, errors="replace").read()
+        m = re.search(r"^BENCH_JSON (\{.*\})\s*$", text, re.M)
+        if not m:
+            die("no BENCH_JSON line in " + path)
+        parts.append(json.loads(m.group(1)))
+    out = {"tool": "wrk x%d" % len(parts), "unit": "req/s"}
+    for k in ("requests", "throughput", "non_2xx", "socket_errors", "timeouts"):
+        out[k] = round(sum(p.get(k) or 0 for p in parts), 1)
+    for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        out[k] = max(p.get(k) or 0 for p in parts)
+    out["duration_s"] = max(p.get("duration_s") or 0 for p in parts)
+    out["per_node"] = parts
+    print(json.dumps(out))
 
 
 def percentile(sorted_vals, p):
@@ -518,6 +539,10 @@ def md_table(rows):
         if status == "ok":
             thr = fmt_num(g.get("throughput"), g.get("unit", ""))
             lat = fmt_lat(g)
+        elif r.get("show_figures") and g.get("throughput") is not None:
+            # measured, but short of what was asked (e.g. a rate not sustained): the figures and why
+            thr = "%s (%s)" % (fmt_num(g.get("throughput"), g.get("unit", "")), status)
+            lat = fmt_lat(g)
         else:
             thr, lat = status, "—"
         ratio = r.get("ratio")
@@ -561,7 +586,7 @@ def cmd_report(rows_file, machine_file, out_prefix, scenario):
     print(md_table(rows))
 
 
-COMMANDS = {"kv": cmd_kv, "vectors": cmd_vectors, "rows": cmd_rows, "wrk": cmd_wrk, "pgbench": cmd_pgbench, "redis": cmd_redis,
+COMMANDS = {"kv": cmd_kv, "wrksum": cmd_wrksum, "vectors": cmd_vectors, "rows": cmd_rows, "wrk": cmd_wrk, "pgbench": cmd_pgbench, "redis": cmd_redis,
             "heap": cmd_heap, "recall": cmd_recall, "row": cmd_row, "report": cmd_report,
             "cachemetrics": cmd_cachemetrics, "cachedelta": cmd_cachedelta, "staleness": cmd_staleness,
             "restore": cmd_restore}

@@ -11,7 +11,8 @@ function setup(thread)
 end
 
 function seed()
-  math.randomseed(os.time() * 1009 + (tid or 0) * 7919)
+  -- BENCH_SEED sets wrk processes started together apart (the cluster scenario runs one per node).
+  math.randomseed(os.time() * 1009 + (tid or 0) * 7919 + env_number("BENCH_SEED", 0) * 104729)
   for _ = 1, 10 do math.random() end
 end
 
