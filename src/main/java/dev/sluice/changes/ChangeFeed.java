@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +39,8 @@ public final class ChangeFeed {
   private final Map<String, Deque<Event>> buffers = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<Event>>> subscribers = new ConcurrentHashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
-  private long sequence;
+  /** One sequence for the node's ids; taken under each resource's lock, so each buffer stays in order. */
+  private final AtomicLong sequence = new AtomicLong();
 
   public ChangeFeed(Vertx vertx, List<String> resources, int bufferSize) {
     this.vertx = vertx;
@@ -70,7 +72,7 @@ public final class ChangeFeed {
     Event e;
     Deque<Event> buffer = buffers.get(resource);
     synchronized (buffer) {
-      long seq = ++sequence;
+      long seq = sequence.incrementAndGet();
       // Payload: keys and operation only, never other columns (tenants see nothing but their own ids).
       JsonObject payload = new JsonObject().put("resource", resource).put("op", change.getString("op"))
           .put("ids", change.getValue("ids")).put("count", change.getValue("count"))

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 /**
  * {@code GET /v1/{resource}/changes}: the change feed as Server-Sent Events, scoped to the caller's
  * tenant, resumable with {@code Last-Event-ID} within the node's buffer, with a comment line every
- * 15 s so idle proxies keep the stream open.
+ * 15 s so idle proxies keep the stream open. A client that does not read fast enough to keep the
+ * response's write queue below its bound is disconnected rather than buffered for without limit;
+ * it resumes with Last-Event-ID like after any other drop.
  */
 public final class ChangeStream {
   private static final long HEARTBEAT_MS = 15_000;
@@ -51,6 +53,10 @@ public final class ChangeStream {
 
   private static void write(HttpServerResponse res, ChangeFeed.Event e) {
     if (res.ended() || res.closed()) return;
+    if (res.writeQueueFull()) {
+      res.reset(); // closes the connection: the close handler unsubscribes
+      return;
+    }
     res.write("id: " + e.id() + "\nevent: change\ndata: " + e.json() + "\n\n");
   }
 }

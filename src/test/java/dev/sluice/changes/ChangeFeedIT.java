@@ -124,4 +124,38 @@ class ChangeFeedIT {
       assertTrue("reset".equals(s.next()[1]), "an unknown position is announced as a reset");
     }
   }
+
+  @Test
+  @DisplayName("a subscriber that stops reading is disconnected, not buffered for without limit")
+  void slowReaderIsDropped() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", gw.port), 5000);
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write(("GET /v1/leads/changes HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer demo-reader\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      Thread.sleep(300);
+      JsonArray ids = new JsonArray();
+      for (int i = 0; i < 1000; i++) ids.add(1_000_000L + i);
+      JsonObject fat = new JsonObject().put("resource", "leads").put("tenant", 1).put("op", "update").put("ids", ids);
+      for (int i = 0; i < 5000; i++) gw.vertx.eventBus().publish(Addresses.CHANGES_PREFIX + "leads", fat); // ~40 MB
+      Thread.sleep(1000); // the test reads nothing meanwhile
+      // Reading now drains what the kernel held, then the stream ends: the server let go of it. A
+      // server that queued every event would deliver all ~40 MB and then keep the stream open.
+      InputStream in = socket.getInputStream();
+      byte[] chunk = new byte[65536];
+      long total = 0;
+      boolean ended = false;
+      try {
+        for (int n; (n = in.read(chunk)) >= 0; ) total += n;
+        ended = true;
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        ended = false;
+      } catch (java.net.SocketException reset) {
+        ended = true;
+      }
+      assertTrue(ended, "the server kept the stream open after " + total + " bytes");
+      assertTrue(total < 20_000_000L, "the server stopped only after " + total + " bytes");
+    }
+  }
 }
