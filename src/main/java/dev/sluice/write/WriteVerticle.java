@@ -151,7 +151,7 @@ public final class WriteVerticle extends VerticleBase {
     Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
-    return transact(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
+    return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
         .map(n -> new JsonObject().put("updated", n).toBuffer()));
   }
 
@@ -161,7 +161,7 @@ public final class WriteVerticle extends VerticleBase {
     Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap());
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("delete", t.name(), req.query(), null);
-    return transact(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
+    return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
         .map(n -> new JsonObject().put("deleted", n).toBuffer()));
   }
 
@@ -281,6 +281,20 @@ public final class WriteVerticle extends VerticleBase {
           ? work.apply(conn, changes).compose(body -> Idempotency.complete(conn, tenant, key, hash, body).map(body))
           : Future.succeededFuture(claim.replay(hash)));
     }).compose(body -> changes.publish(vertx.eventBus(), fence).map(body));
+  }
+
+  /**
+   * A write that is one statement (a patch or a delete) needs no transaction block of its own: in
+   * autocommit the statement is atomic all the same, and it saves the BEGIN and COMMIT round trips.
+   * With an Idempotency-Key the claim must commit together with the write, so it takes
+   * {@link #transact}.
+   */
+  private Future<Buffer> statement(long tenant, String key, byte[] hash,
+                                   BiFunction<SqlConnection, Changes, Future<Buffer>> work) {
+    if (key != null) return transact(tenant, key, hash, work);
+    Changes changes = new Changes(settings.changeIdsCap());
+    return pool.withConnection(conn -> work.apply(conn, changes))
+        .compose(body -> changes.publish(vertx.eventBus(), fence).map(body));
   }
 
   // ---- NDJSON streams ----
