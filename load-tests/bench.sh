@@ -32,7 +32,10 @@
 #                             it runs from the project folder above its target/
 #   BENCH_GATEWAY_LABEL       what that jar is, for the report (e.g. "3043a2e, clean export")
 #   changes: BENCH_CHANGES_RATES="2000 1000 500"  writes/s tried in turn until the gateway sustains one
-#            BENCH_CHANGES_DURATION=10  measured seconds per rate (after BENCH_WARMUP), gateway and baseline alike
+#            BENCH_CHANGES_DURATION=10  measured seconds per rate (after BENCH_CHANGES_WARMUP), gateway and baseline alike
+#            BENCH_CHANGES_WARMUP=15   seconds at the rate before measuring: a freshly started gateway's write
+#                                      path needs that long to warm up (2 s of warm-up gave 1,047/s, the third
+#                                      10 s run 2,000/s on the same gateway)
 #            BENCH_CHANGES_IDS=4000 BENCH_CHANGES_FIRST_ID=600001   the tenant-1 leads the writes go to
 #   cluster: BENCH_CLUSTER_PORTS="18081 18082"  HTTP ports of the nodes it starts (1 plain, then 1 and 2 clustered)
 #            BENCH_CLUSTER_HZ_PORT=5801  first Hazelcast port (members 127.0.0.1:PORT-PORT+4)
@@ -76,6 +79,7 @@ LOADER_PORT="${BENCH_LOADER_PORT:-18089}"
 CACHE_PREFIX="${BENCH_CACHE_PREFIX:-sluice:}"
 CHANGES_RATES="${BENCH_CHANGES_RATES:-2000 1000 500}"
 CHANGES_DURATION="${BENCH_CHANGES_DURATION:-10}"
+CHANGES_WARMUP="${BENCH_CHANGES_WARMUP:-15}"
 CHANGES_IDS="${BENCH_CHANGES_IDS:-4000}"
 CHANGES_FIRST_ID="${BENCH_CHANGES_FIRST_ID:-600001}"
 CLUSTER_PORTS="${BENCH_CLUSTER_PORTS:-18081 18082}"
@@ -105,6 +109,7 @@ done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] || die "BENCH_DURATION must be 1..60 s"
 [ "$MIXED_DURATION" -ge 1 ] && [ "$MIXED_DURATION" -le 120 ] || die "BENCH_MIXED_DURATION must be 1..120 s"
 [ "$CHANGES_DURATION" -ge 1 ] && [ "$CHANGES_DURATION" -le 20 ] || die "BENCH_CHANGES_DURATION must be 1..20 s"
+[ "$CHANGES_WARMUP" -ge 0 ] && [ "$CHANGES_WARMUP" -le 30 ] || die "BENCH_CHANGES_WARMUP must be 0..30 s"
 [ $((CHANGES_FIRST_ID % 4)) -eq 1 ] || die "BENCH_CHANGES_FIRST_ID must be a tenant-1 lead (1 + 4k)"
 for v in $CHANGES_RATES $CLUSTER_PORTS; do [[ "$v" =~ ^[0-9]+$ ]] || die "BENCH_CHANGES_RATES / BENCH_CLUSTER_PORTS: whole numbers (got '$v')"; done
 [ "$(wc -w <<<"$CLUSTER_PORTS")" -eq 2 ] || die "BENCH_CLUSTER_PORTS: two ports"
@@ -684,12 +689,12 @@ restore_priorities() {
 # changes_run NAME RATE [--baseline] -> sets CH_JSON (the tool's JSON line, {} on failure) and CH_CMD
 changes_run() {
   local name="$1" rate="$2"; shift 2
-  local args=(--rate "$rate" --duration "$CHANGES_DURATION" --warmup "$WARMUP" --ids "$CHANGES_IDS"
+  local args=(--rate "$rate" --duration "$CHANGES_DURATION" --warmup "$CHANGES_WARMUP" --ids "$CHANGES_IDS"
               --first-id "$CHANGES_FIRST_ID" --pg "$PG_URL" "$@")
   [ "${1:-}" = --baseline ] || args=(--url "$BASE" "${args[@]}")
   CH_CMD="java -cp ${JAR#$ROOT/} $CHANGES_CLASS ${args[*]}"
   CHANGES_DIRTY=1
-  if timeout $((WARMUP + CHANGES_DURATION + 240)) java -cp "$JAR" "$CHANGES_CLASS" "${args[@]}" \
+  if timeout $((CHANGES_WARMUP + CHANGES_DURATION + 240)) java -cp "$JAR" "$CHANGES_CLASS" "${args[@]}" \
        >"$TMP/$name.out" 2>"$TMP/$name.err"; then
     CH_JSON="$(tail -n 1 "$TMP/$name.out")"
     if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("restore",{}).get("ok") else 1)' "$CH_JSON" 2>/dev/null; then
@@ -935,7 +940,7 @@ print("%.2f x the plain node" % (g["throughput"]/a["throughput"]) if g.get("thro
 # ------------------------------------------------------------------------------------- machine
 extra_settings() {
   case "$SCENARIO" in
-    changes) echo ", change feed: rates $CHANGES_RATES writes/s tried in turn, ${CHANGES_DURATION}s each (+${WARMUP}s warm-up), $CHANGES_IDS leads from $CHANGES_FIRST_ID" ;;
+    changes) echo ", change feed: rates $CHANGES_RATES writes/s tried in turn, ${CHANGES_DURATION}s each (+${CHANGES_WARMUP}s warm-up), $CHANGES_IDS leads from $CHANGES_FIRST_ID" ;;
     cluster) echo ", cluster: nodes on :${CLUSTER_PORTS// / and :}, Hazelcast from $CLUSTER_HZ_PORT, ${CLUSTER_WARMUP}s per load to warm each fresh node, 2 nodes: 2 wrk -t$(( WRK_THREADS / 2 > 0 ? WRK_THREADS / 2 : 1 )) -c$((WRK_CONNECTIONS / 2))" ;;
   esac
 }
