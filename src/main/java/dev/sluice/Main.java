@@ -8,6 +8,7 @@ import dev.sluice.cluster.ClusterSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,30 +23,25 @@ public final class Main {
   public static void main(String[] args) {
     boolean clustered = java.util.Arrays.asList(args).contains("--cluster");
     Metrics metrics = Metrics.create();
-    // The configuration is read with a plain Vert.x first: clustering itself is configured there.
-    Vertx bootstrap = Vertx.vertx();
     AtomicReference<Vertx> vertxRef = new AtomicReference<>();
     AtomicReference<Gateway> running = new AtomicReference<>();
-    ConfigLoader.load(bootstrap, System.getenv(), null)
-        .compose(config -> {
-          Future<Vertx> vertx = clustered
-              ? metrics.newClusteredVertx(ClusterSettings.from(config.raw().getJsonObject("cluster")).clusterManager(),
-                  ClusterSettings.from(config.raw().getJsonObject("cluster")).host())
-              : Future.succeededFuture(metrics.newVertx());
-          return vertx.compose(v -> {
-            vertxRef.set(v);
-            return Gateway.start(v, config, metrics);
-          });
+    SluiceConfig config = loadConfig();
+    ClusterSettings cluster = ClusterSettings.from(config.raw().getJsonObject("cluster"));
+    // Built here, on the main thread: a Vert.x built on another Vert.x's event loop warns (and shares nothing).
+    Future<Vertx> built = clustered
+        ? metrics.newClusteredVertx(cluster.clusterManager(), cluster.host())
+        : Future.succeededFuture(metrics.newVertx());
+    built
+        .compose(v -> {
+          vertxRef.set(v);
+          return Gateway.start(v, config, metrics);
         })
-        // Closed only now: the steps above continue on its event loop.
-        .onComplete(ar -> bootstrap.close())
         .onSuccess(gateway -> {
           running.set(gateway);
           printWelcome(gateway.config(), clustered);
         })
         .onFailure(err -> {
-          String why = err instanceof ConfigException ? "configuration: " + err.getMessage() : err.toString();
-          System.err.println("sluice: failed to start: " + why);
+          System.err.println("sluice: failed to start: " + err);
           Vertx v = vertxRef.get();
           (v == null ? Future.succeededFuture() : v.close()).onComplete(x -> System.exit(1));
         });
@@ -63,6 +59,25 @@ public final class Main {
         Thread.currentThread().interrupt();
       }
     }, "sluice-shutdown"));
+  }
+
+  /**
+   * The configuration, read with a short-lived plain Vert.x (vertx-config needs one; clustering is
+   * configured by what it reads). The main thread is no event loop, so it waits for it here.
+   */
+  private static SluiceConfig loadConfig() {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return ConfigLoader.load(bootstrap, System.getenv(), null).toCompletionStage().toCompletableFuture().join();
+    } catch (CompletionException e) {
+      Throwable err = e.getCause() == null ? e : e.getCause();
+      String why = err instanceof ConfigException ? "configuration: " + err.getMessage() : err.toString();
+      System.err.println("sluice: failed to start: " + why);
+      System.exit(1);
+      throw e;
+    } finally {
+      bootstrap.close();
+    }
   }
 
   private static void printWelcome(SluiceConfig config, boolean clustered) {
