@@ -1,5 +1,6 @@
 package dev.sluice.changes;
 
+import dev.sluice.tools.CliOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,7 +32,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -189,7 +189,7 @@ public final class ChangeLatencyBench {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-    if (opts.containsKey("json")) Files.writeString(Path.of(opts.get("json")), out.encodePrettily());
+    if (opts.get("json") != null) Files.writeString(Path.of(opts.get("json")), out.encodePrettily());
     System.out.println(out.encode());
   }
 
@@ -213,21 +213,8 @@ public final class ChangeLatencyBench {
     o.put("pool", "8");
     o.put("write-slo-ms", "200");
     o.put("pg", System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice"));
-    Set<String> valued = new HashSet<>(o.keySet());
-    valued.add("json");
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument " + a);
-      String name = a.substring(2);
-      if (name.equals("baseline")) {
-        o.put(name, "true");
-      } else if (valued.contains(name) && i + 1 < args.length) {
-        o.put(name, args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown option " + a + " (options: --" + String.join(" --", valued)
-            + " --baseline)");
-      }
-    }
+    o.put("json", null);
+    o = CliOptions.parse(args, o, Set.of("baseline"));
     bound(o, "rate", 1, 20_000);
     bound(o, "duration", 1, 60);
     bound(o, "warmup", 0, 30);

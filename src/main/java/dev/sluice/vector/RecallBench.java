@@ -1,5 +1,6 @@
 package dev.sluice.vector;
 
+import dev.sluice.tools.CliOptions;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.SchemaVerifier;
@@ -131,7 +132,7 @@ public final class RecallBench {
       }
       if (withDirect) System.out.println("direct statement: " + sql);
       print(gateway, direct);
-      if (opts.containsKey("json")) json(Path.of(opts.get("json")), args, bench, dflt, gateway, direct);
+      if (opts.get("json") != null) json(Path.of(opts.get("json")), args, bench, dflt, gateway, direct);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -146,21 +147,8 @@ public final class RecallBench {
     o.put("rounds", "3");
     o.put("key", "demo-reader");
     o.put("pg", System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice"));
-    Set<String> valued = new HashSet<>(o.keySet());
-    valued.add("json");
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument " + a);
-      String name = a.substring(2);
-      if (name.equals("no-direct")) {
-        o.put(name, "true");
-      } else if (valued.contains(name) && i + 1 < args.length) {
-        o.put(name, args[++i]);
-      } else {
-        throw new IllegalArgumentException("unknown option " + a
-            + " (options: --url --data --ef --concurrency --rounds --key --pg --json FILE --no-direct)");
-      }
-    }
+    o.put("json", null);
+    o = CliOptions.parse(args, o, Set.of("no-direct"));
     int c = Integer.parseInt(o.get("concurrency"));
     int r = Integer.parseInt(o.get("rounds"));
     if (c < 1 || c > 64) throw new IllegalArgumentException("--concurrency must be 1..64");
