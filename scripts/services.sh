@@ -272,10 +272,12 @@ socket_dir_setting() {
   if [ "$(( ${#PG_SOCK} + 16 ))" -lt 100 ]; then printf '%s' "$PG_SOCK"; else printf ''; fi
 }
 
-pg_running() { # our cluster, by its data folder
-  [ -n "$PGBIN" ] && [ -f "$PG_DATA/PG_VERSION" ] || return 1
-  as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
+cluster_running() { # data folder - a server of ours, told by its data folder
+  [ -n "$PGBIN" ] && [ -f "$1/PG_VERSION" ] || return 1
+  as_pg "$PGBIN/pg_ctl" -D "$1" status >/dev/null 2>&1
 }
+
+pg_running() { cluster_running "$PG_DATA"; }
 
 pg_port_answers() { # [port] - the primary's by default
   local port="${1:-$PG_PORT}"
@@ -414,21 +416,20 @@ wait_pg() {
   die "PostgreSQL is not ready on 127.0.0.1:$PG_PORT after ${READY_TIMEOUT}s"
 }
 
-stop_pg() {
-  if pg_running; then
-    say "stopping PostgreSQL (data: $PG_DATA)"
-    as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null \
-      || { log_tail "$PG_LOG"; die "pg_ctl stop failed"; }
+stop_cluster() { # data folder, log, name
+  if cluster_running "$1"; then
+    say "stopping $3 (data: $1)"
+    as_pg "$PGBIN/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null \
+      || { log_tail "$2"; die "pg_ctl stop of $3 failed"; }
   else
-    say "PostgreSQL: not running"
+    say "$3: not running"
   fi
 }
 
+stop_pg() { stop_cluster "$PG_DATA" "$PG_LOG" PostgreSQL; }
+
 # ---------------------------------------------------------------------------- streaming replica
-replica_running() {
-  [ -n "$PGBIN" ] && [ -f "$REPLICA_DATA/PG_VERSION" ] || return 1
-  as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" status >/dev/null 2>&1
-}
+replica_running() { cluster_running "$REPLICA_DATA"; }
 
 # In recovery, and its WAL receiver is connected to the primary.
 replica_streaming() {
@@ -474,15 +475,7 @@ start_replica() {
   fi
 }
 
-stop_replica() {
-  if replica_running; then
-    say "stopping the replica (data: $REPLICA_DATA)"
-    as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -m fast -w -t 60 stop >/dev/null \
-      || { log_tail "$REPLICA_LOG"; die "pg_ctl stop of the replica failed"; }
-  else
-    say "replica: not running"
-  fi
-}
+stop_replica() { stop_cluster "$REPLICA_DATA" "$REPLICA_LOG" "the replica"; }
 
 # Running and streaming afterwards; a copy that cannot catch up (its WAL is gone from the
 # primary) or was made by another major is rebuilt from a new base backup.
