@@ -839,21 +839,18 @@ wrk_pair() {
   [ "$conns" -ge 1 ] || conns=1
   [ "$threads" -ge 1 ] || threads=1
   [ "$threads" -le "$conns" ] || threads="$conns"
+  wrk_one() { # seconds seed url out: one wrk of the pair, in the background, with the env the caller passed
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED="$2" "${envs[@]}" timeout $(($1 + 30)) \
+      wrk -t"$threads" -c"$conns" -d"$1s" --timeout 5s -s "$LUA_DIR/$script" "$3" >"$4" 2>&1 &
+  }
+  local envs=("$@")
   if [ "$WARMUP" -gt 0 ]; then
-    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=1 "$@" timeout $((WARMUP + 20)) \
-      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$u1" >"$TMP/$name.a.warmup.txt" 2>&1 &
-    pa=$!
-    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=2 "$@" timeout $((WARMUP + 20)) \
-      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$u2" >"$TMP/$name.b.warmup.txt" 2>&1 &
-    pb=$!
+    wrk_one "$WARMUP" 1 "$u1" "$TMP/$name.a.warmup.txt"; pa=$!
+    wrk_one "$WARMUP" 2 "$u2" "$TMP/$name.b.warmup.txt"; pb=$!
     wait "$pa" || true; wait "$pb" || true
   fi
-  env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=1 "$@" timeout $((DURATION + 30)) \
-    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA_DIR/$script" "$u1" >"$TMP/$name.a.wrk.txt" 2>&1 &
-  pa=$!
-  env BENCH_LUA_DIR="$LUA_DIR" BENCH_SEED=2 "$@" timeout $((DURATION + 30)) \
-    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA_DIR/$script" "$u2" >"$TMP/$name.b.wrk.txt" 2>&1 &
-  pb=$!
+  wrk_one "$DURATION" 1 "$u1" "$TMP/$name.a.wrk.txt"; pa=$!
+  wrk_one "$DURATION" 2 "$u2" "$TMP/$name.b.wrk.txt"; pb=$!
   wait "$pa" || warn "wrk (node 1) failed for $name: $(tail -2 "$TMP/$name.a.wrk.txt")"
   wait "$pb" || warn "wrk (node 2) failed for $name: $(tail -2 "$TMP/$name.b.wrk.txt")"
   WRK_CMD="$* wrk -t$threads -c$conns -d${DURATION}s --timeout 5s -s load-tests/bench/wrk/$script $u1 & (same, BENCH_SEED=2) $u2, started together"
