@@ -36,9 +36,10 @@ import java.util.logging.Logger;
 /**
  * Brings a gateway up in order, failing loudly at the first step that fails: migrate, verify the
  * catalog against the live schema, load demo data if the database is empty, then deploy the
- * metrics, cache, replica monitor (with replicas) and Postgres verticles, and the HTTP verticle last (it only takes traffic when
- * everything behind it is up). {@link #close} undeploys in reverse, HTTP first, so in-flight
- * requests drain while the data verticles still answer them.
+ * metrics, cache, replica monitor (with replicas), Postgres, write and vector verticles, and the
+ * HTTP verticle last (it only takes traffic when everything behind it is up). {@link #close}
+ * undeploys in reverse, HTTP first, so in-flight requests drain while the data verticles still
+ * answer them.
  */
 public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());

@@ -1,6 +1,7 @@
 package dev.sluice.write;
 
 import dev.sluice.bus.Addresses;
+import dev.sluice.replica.CommitFence;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -8,14 +9,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
-import dev.sluice.replica.CommitFence;
-
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -98,13 +97,13 @@ final class Changes {
    */
   Future<Void> publish(EventBus bus, CommitFence fence) {
     if (changes.isEmpty()) return Future.succeededFuture();
+    String at = Instant.now().toString(); // the commit just happened: the events' time
     Set<Long> scopes = new HashSet<>();
     for (Change c : changes.values()) scopes.add(c.tenant);
-    return fence.afterCommit(scopes).compose(v -> announce(bus));
+    return fence.afterCommit(scopes).compose(v -> announce(bus, at));
   }
 
-  private Future<Void> announce(EventBus bus) {
-    String at = Instant.now().toString();
+  private Future<Void> announce(EventBus bus, String at) {
     List<Future<?>> invalidated = new ArrayList<>();
     List<JsonObject> events = new ArrayList<>();
     for (Change c : changes.values()) {
