@@ -1,5 +1,8 @@
 package dev.sluice.cache;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,14 +19,23 @@ import java.util.List;
  *   <li>{@code eg:<resource>:<tenant>} — entity generation: bumped when a write's ids are unknown.</li>
  *   <li>{@code ev:<resource>:<tenant>:<id>} — one entity's version: bumped by writes naming that id,
  *   so a write invalidates exactly the entities it touched.</li>
- *   <li>values: {@code v:<kind>:<resource>:<tenant>:<shape>@<version>}.</li>
+ *   <li>values: {@code v:<kind>:<resource>:<tenant>:<shape>[:<values>]@<version>}.</li>
  * </ul>
  */
 public final class CacheKeys {
   private final String prefix;
+  /**
+   * Digests of statement and selection shapes, memoised: there are few shapes and many requests,
+   * so a hit does not hash its shape every time (bounded: shapes come from clients).
+   */
+  private final Cache<String, String> shapes = Caffeine.newBuilder().maximumSize(10_000).build();
 
   public CacheKeys(String prefix) {
     this.prefix = prefix;
+  }
+
+  private String shape(String text) {
+    return text.length() <= 64 ? text : shapes.get(text, CacheKeys::digest);
   }
 
   public String generation(String resource, long tenant) {
@@ -38,13 +50,18 @@ public final class CacheKeys {
     return prefix + "ev:" + resource + ":" + tenant + ":" + id;
   }
 
-  /** A page or count: versioned by the generations of its resource and of every embedded one. */
-  public CacheSpec query(String kind, String resource, long tenant, String canonicalQuery, Collection<String> embedded,
-                         int ttl) {
+  /**
+   * A page or count: versioned by the generations of its resource and of every embedded one.
+   *
+   * @param shape what is the same for many requests (the statement text)
+   * @param values what differs between them (its parameter values)
+   */
+  public CacheSpec query(String kind, String resource, long tenant, String shape, String values,
+                         Collection<String> embedded, int ttl) {
     List<String> versions = new ArrayList<>();
     versions.add(generation(resource, tenant));
     for (String e : embedded) versions.add(generation(e, tenant));
-    return new CacheSpec(resource, kind, prefix + "v:" + kind + ":" + resource + ":" + tenant + ":" + digest(canonicalQuery),
+    return new CacheSpec(resource, kind, prefix + "v:" + kind + ":" + resource + ":" + tenant + ":" + shape(shape) + ":" + digest(values),
         versions, ttl);
   }
 
@@ -54,7 +71,7 @@ public final class CacheKeys {
     versions.add(entityGeneration(resource, tenant));
     versions.add(entityVersion(resource, tenant, id));
     for (String e : embedded) versions.add(generation(e, tenant));
-    return new CacheSpec(resource, "entity", prefix + "v:e:" + resource + ":" + tenant + ":" + id + ":" + digest(shape),
+    return new CacheSpec(resource, "entity", prefix + "v:e:" + resource + ":" + tenant + ":" + id + ":" + shape(shape),
         versions, ttl);
   }
 

@@ -17,6 +17,7 @@ final class CacheMetrics {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private volatile Timer delivery;
 
   CacheMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -38,6 +39,18 @@ final class CacheMetrics {
     String key = "t|" + operation + '|' + spec.resource() + '|' + error;
     timers.computeIfAbsent(key, k -> OperationObserver.timer(operation, spec.resource(), error).register(registry))
         .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** From a write's bump on another node to its arrival here: how long this node could serve the old value. */
+  void delivery(long micros) {
+    Timer t = delivery;
+    if (t == null) {
+      t = Timer.builder("sluice.cache.invalidation.delivery")
+          .description("From a write's cache bump on one node to its arrival on another (the cross-node stale window)")
+          .publishPercentileHistogram().register(registry);
+      delivery = t;
+    }
+    t.record(micros, TimeUnit.MICROSECONDS);
   }
 
   void error(String layer) {

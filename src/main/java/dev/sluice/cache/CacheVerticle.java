@@ -25,6 +25,7 @@ import java.util.function.Function;
  *   <li>{@code sluice.cache.get} {tenant|apiKey, key} → {value|null}; {@code sluice.cache.put}
  *   {tenant|apiKey, key, value, ttlSeconds}: a consumer's own values, namespaced by tenant.</li>
  *   <li>{@code sluice.health.redis} → {ok}: false while Redis is down or the circuit is open.</li>
+ *   <li>{@code sluice.cache.bumped} (publish): every node's writes, applied to this node's L1.</li>
  * </ul>
  * The write path requests {@code sluice.cache.invalidate} itself and awaits it before replying, so
  * the change events ({@code sluice.changes.<resource>}) need no second invalidation here.
@@ -47,6 +48,8 @@ public final class CacheVerticle extends VerticleBase {
         .map(v -> new JsonObject().put("value", v))));
     ready.add(serve(bus, Addresses.CACHE_PUT, b -> cache.putRaw(tenant(b), required(b, "key"), required(b, "value"),
         b.getInteger("ttlSeconds", 60)).map(v -> new JsonObject().put("ok", true))));
+    // Other nodes' writes (the clustered bus delivers a publish to every node): bump them here too.
+    ready.add(bus.<JsonObject>consumer(ResponseCache.BUMPED, m -> cache.applyRemote(m.body())).completion());
     ready.add(bus.consumer(Addresses.HEALTH_REDIS, m -> cache.ping()
         .onComplete(ar -> m.reply(new JsonObject().put("ok", ar.succeeded() && ar.result())))).completion());
     return Future.all(ready);

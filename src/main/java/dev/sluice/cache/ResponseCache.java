@@ -18,12 +18,17 @@ import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Response;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -32,36 +37,58 @@ import java.util.logging.Logger;
  * Cache-aside for read responses: a bounded Caffeine L1 per gateway in front of Redis (L2),
  * values stored as the exact response bytes.
  *
- * <p>Exactness comes from versions, not from deleting keys: every value key ends in the current
- * values of the counters it depends on (see {@link CacheKeys}), read in the same Redis round trip
- * as the value (one Lua script). A committed write bumps the counters it affects before its reply
- * leaves the gateway, so every instance's next read sees the new version and can no longer reach
- * the old value — in Redis or in any instance's L1. L1 therefore never needs a cross-instance
- * purge to be correct; it saves moving the bytes of hot values. No SCAN or KEYS anywhere.
+ * <p><b>A hit costs no network round trip.</b> Exactness comes from versions. In Redis every value
+ * key ends in the current values of the counters it depends on (see {@link CacheKeys}); a committed
+ * write bumps those counters before its reply leaves the gateway, so no node can fetch an old value
+ * from Redis afterwards. In memory the same counters are mirrored as local bump sequences
+ * ({@link LocalVersions}): the write bumps them on this node right after Redis has them (still
+ * before the reply) and publishes the bump on {@link #BUMPED} for the other nodes. An L1 entry
+ * remembers the local sequence at which its load started and is served only while none of its
+ * counters has been bumped since, so on the writer's node a read after the reply never sees the
+ * old value, and elsewhere only for the broadcast's delivery time.
  *
- * <p>Redis trouble never fails a request: calls are bounded by a timeout, a circuit breaker
- * (vertx-circuit-breaker) stops calling a Redis that keeps failing and probes it again on its own,
- * and meanwhile reads use L1 and PostgreSQL. Invalidations that could not reach Redis are kept and
- * replayed before Redis is trusted again.
+ * <p>An entry is also re-checked against Redis (one EVALSHA that returns only the version when it
+ * is unchanged) once it is older than {@code cache.l1MaxAgeMs}. That bounds what a lost broadcast
+ * can cost, and while Redis is unreachable such entries are not served at all: the read goes to
+ * PostgreSQL.
+ *
+ * <p>A miss costs one round trip before the load: the read script also takes the loading lock
+ * when Redis has no value, so no separate lock call is made. The value is stored (and the lock
+ * released, also after a failed load) after the reply has been given.
+ *
+ * <p>Redis trouble never fails a request: calls are bounded by the circuit breaker's timeout (one
+ * timer per call), the breaker (vertx-circuit-breaker) stops calling a Redis that keeps failing
+ * and probes it again on its own, and meanwhile reads use L1 and PostgreSQL. Invalidations that
+ * could not reach Redis are kept and replayed before Redis values are trusted again.
  *
  * <p>Thread-safe: shared by the Postgres verticle instances of one gateway.
  */
 public final class ResponseCache {
   private static final Logger LOG = Logger.getLogger(ResponseCache.class.getName());
+  /** Published after every local bump: {node, resource, scope, ids|null, at (epoch µs)}. */
+  public static final String BUMPED = "sluice.cache.bumped";
 
   /**
-   * KEYS: version counters; ARGV[1]: value key base; ARGV[2]: the version this gateway's L1 holds.
-   * Returns {version} when L1 is current or Redis has no value, else {version, value}: one round
-   * trip, and a hot value's bytes cross the wire only when L1 lacks them.
+   * KEYS: version counters; ARGV[1]: value key base; ARGV[2]: the version this gateway's L1 holds;
+   * ARGV[3]: lock expiry (ms). Returns {version} when L1 is current; {version, value} when Redis
+   * has the value; else {version, '', 1|0}: whether this caller took the loading lock.
    */
   private static final String READ_SCRIPT = """
       local parts = {}
       for i, k in ipairs(KEYS) do parts[i] = redis.call('GET', k) or '0' end
       local version = table.concat(parts, '.')
       if version == ARGV[2] then return {version} end
-      local value = redis.call('GET', ARGV[1] .. '@' .. version)
+      local key = ARGV[1] .. '@' .. version
+      local value = redis.call('GET', key)
       if value then return {version, value} end
-      return {version}
+      if redis.call('SET', key .. ':lock', '1', 'NX', 'PX', ARGV[3]) then return {version, '', 1} end
+      return {version, '', 0}
+      """;
+  /** KEYS[1]: value key, KEYS[2]: its lock; ARGV[1]: value ('' = none, the load failed); ARGV[2]: ttl s. */
+  private static final String STORE_SCRIPT = """
+      if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+      redis.call('DEL', KEYS[2])
+      return 1
       """;
   /** KEYS: counters to bump; ARGV[1]: expiry of the per-entity counters; ARGV[2]: how many leading keys never expire. */
   private static final String BUMP_SCRIPT = """
@@ -73,10 +100,26 @@ public final class ResponseCache {
       """;
   /** Entity counters named one by one up to this many ids; beyond it the entity generation is bumped. */
   private static final int MAX_IDS = 1000;
+  private static final int LOCK_MS = 1000;
 
   public record Result(Buffer value, boolean hit) {}
 
-  private record L1Entry(String version, Buffer value, long expiresAtNanos) {}
+  /** A cached response. {@code checkedAt} moves forward each time Redis confirms the version. */
+  private static final class L1Entry {
+    final String version;
+    final Buffer value;
+    final long loadedAtSeq;
+    final long expiresAtNanos;
+    volatile long checkedAtNanos;
+
+    L1Entry(String version, Buffer value, long loadedAtSeq, long expiresAtNanos, long checkedAtNanos) {
+      this.version = version;
+      this.value = value;
+      this.loadedAtSeq = loadedAtSeq;
+      this.expiresAtNanos = expiresAtNanos;
+      this.checkedAtNanos = checkedAtNanos;
+    }
+  }
 
   private record Scope(String resource, long tenant) {}
 
@@ -86,30 +129,33 @@ public final class ResponseCache {
   private final Redis redis;
   private final RedisAPI api;
   private final CircuitBreaker breaker;
-  private final int timeoutMs;
   private final Cache<String, L1Entry> l1;
+  private final LocalVersions local;
+  private final long maxAgeNanos;
+  private final String node = UUID.randomUUID().toString();
   private final Map<String, Future<Buffer>> inflight = new ConcurrentHashMap<>();
   /** Invalidations Redis did not get; replayed before Redis values are used again. */
   private final Set<Scope> pending = ConcurrentHashMap.newKeySet();
   private final CacheMetrics metrics;
   private volatile String readSha;
   private volatile String bumpSha;
+  private volatile String storeSha;
 
   /** @param databaseIdentity names the database incarnation; part of every key */
   public ResponseCache(Vertx vertx, SluiceConfig config, Catalog catalog, MeterRegistry registry, String databaseIdentity) {
     this.vertx = vertx;
     this.catalog = catalog;
     this.keys = new CacheKeys(config.cache().keyPrefix() + databaseIdentity + ":");
-    this.timeoutMs = config.redis().timeoutMs();
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.redis().url())
         .setMaxPoolSize(config.redis().poolSize())
         .setMaxPoolWaiting(config.redis().maxWaiting())
         .setMaxWaitingHandlers(config.redis().maxWaiting()));
     this.api = RedisAPI.api(redis);
+    // The breaker's timeout is the only timer of a Redis call.
     this.breaker = CircuitBreaker.create("redis", vertx, new CircuitBreakerOptions()
         .setMaxFailures(5)
-        .setTimeout(timeoutMs)
+        .setTimeout(config.redis().timeoutMs())
         .setResetTimeout(2000)
         .setFallbackOnFailure(false));
     breaker.openHandler(v -> LOG.warning("Redis circuit open: caching continues in L1 only"));
@@ -117,6 +163,9 @@ public final class ResponseCache {
     breaker.closeHandler(v -> LOG.info("Redis circuit closed: L2 back"));
     this.l1 = Caffeine.newBuilder().maximumSize(config.cache().l1MaxEntries()).recordStats().build();
     CaffeineCacheMetrics.monitor(registry, l1, "sluice_l1");
+    // Bump records of 4 x the L1 size: an entry whose counters' records were all evicted is dropped.
+    this.local = new LocalVersions(Math.max(1024L, 4L * config.cache().l1MaxEntries()));
+    this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.cache().l1MaxAgeMs());
     this.metrics = new CacheMetrics(registry);
   }
 
@@ -134,20 +183,33 @@ public final class ResponseCache {
   }
 
   /**
-   * Returns the cached bytes, or loads them once (single flight, and a short Redis lock across
-   * gateways) and stores them. {@code bypass} (Cache-Control: no-cache) goes straight to
-   * PostgreSQL and leaves the cache alone: no Redis round trip at all.
+   * Returns the cached bytes, or loads them once (single flight, and a Redis lock across gateways)
+   * and stores them. {@code bypass} (Cache-Control: no-cache) goes straight to PostgreSQL and leaves
+   * the cache alone: no Redis round trip at all.
    */
   public Future<Result> read(CacheSpec spec, boolean bypass, Supplier<Future<Buffer>> loader) {
     if (bypass || spec.ttlSeconds() <= 0) return loader.get().map(b -> new Result(b, false));
-    return replayPending().compose(ok -> ok ? readThrough(spec, loader) : readDegraded(spec, loader));
+    long now = System.nanoTime();
+    L1Entry held = current(spec, now);
+    if (held != null && now - held.checkedAtNanos < maxAgeNanos) {
+      metrics.hit("l1", spec);
+      return Future.succeededFuture(new Result(held.value, true));
+    }
+    return replayPending().compose(ok -> ok ? readThrough(spec, held, loader) : readDegraded(spec, loader));
   }
 
-  private Future<Result> readThrough(CacheSpec spec, Supplier<Future<Buffer>> loader) {
-    L1Entry held = l1.getIfPresent(spec.base());
-    String heldVersion = held != null && held.expiresAtNanos() - System.nanoTime() > 0 ? held.version() : "";
+  /** The L1 entry of this spec if it is neither expired nor older than a bump of its counters. */
+  private L1Entry current(CacheSpec spec, long now) {
+    L1Entry e = l1.getIfPresent(spec.base());
+    if (e == null || e.expiresAtNanos - now <= 0 || local.bumpedSince(spec.versionKeys(), e.loadedAtSeq)) return null;
+    return e;
+  }
+
+  private Future<Result> readThrough(CacheSpec spec, L1Entry held, Supplier<Future<Buffer>> loader) {
+    String heldVersion = held == null ? "" : held.version;
+    long seq = local.sequence(); // before Redis and the database are read: see LocalVersions
     long started = System.nanoTime();
-    return redisCall(() -> evalRead(spec, heldVersion)).transform(ar -> {
+    return redisCall(() -> eval(READ_SCRIPT, evalArgs(spec, heldVersion))).transform(ar -> {
       metrics.time("cache.get", spec, started, ar.failed());
       if (ar.failed()) {
         metrics.error("l2");
@@ -155,34 +217,41 @@ public final class ResponseCache {
       }
       Response r = ar.result();
       String version = r.get(0).toString();
-      if (version.equals(heldVersion)) {
+      if (r.size() == 1) { // L1 holds the current version: it is good for another max age
+        held.checkedAtNanos = System.nanoTime();
         metrics.hit("l1", spec);
-        return Future.succeededFuture(new Result(held.value(), true));
+        return Future.succeededFuture(new Result(held.value, true));
       }
-      if (r.size() > 1 && r.get(1) != null) {
+      if (r.size() == 2) {
         Buffer value = r.get(1).toBuffer();
-        putL1(spec, version, value);
+        putL1(spec, version, value, seq);
         metrics.hit("l2", spec);
         return Future.succeededFuture(new Result(value, true));
       }
       metrics.miss(spec);
       String key = spec.base() + "@" + version;
-      return singleFlight(key, () -> lockedLoad(spec, key, loader))
-          .onSuccess(value -> putL1(spec, version, value))
+      boolean locked = r.get(2).toInteger() == 1;
+      return singleFlight(key, () -> locked ? loadAndStore(spec, key, loader) : pollThenLoad(key, loader, 20))
+          .onSuccess(value -> putL1(spec, version, value, seq))
           .map(value -> new Result(value, false));
     });
   }
 
-  /** Redis unusable: L1 entries from before (kept exact for this gateway's own writes), else PostgreSQL. */
+  /**
+   * Redis unusable: L1 entries checked within the max age (and kept exact for this gateway's own
+   * writes by the local versions), else PostgreSQL.
+   */
   private Future<Result> readDegraded(CacheSpec spec, Supplier<Future<Buffer>> loader) {
-    L1Entry e = l1.getIfPresent(spec.base());
-    if (e != null && e.expiresAtNanos() - System.nanoTime() > 0) {
+    long now = System.nanoTime();
+    L1Entry e = current(spec, now);
+    if (e != null && now - e.checkedAtNanos < maxAgeNanos) {
       metrics.hit("l1", spec);
-      return Future.succeededFuture(new Result(e.value(), true));
+      return Future.succeededFuture(new Result(e.value, true));
     }
     metrics.miss(spec);
+    long seq = local.sequence();
     return singleFlight(spec.base() + "@degraded", loader)
-        .onSuccess(value -> putL1(spec, "degraded", value))
+        .onSuccess(value -> putL1(spec, "degraded", value, seq))
         .map(value -> new Result(value, false));
   }
 
@@ -201,28 +270,31 @@ public final class ResponseCache {
   }
 
   /**
-   * Across gateways: the first to take a short lock loads; the others poll for its value for a
-   * bounded time and then load themselves, so a lost lock holder never blocks anyone for long.
+   * This gateway holds the loading lock: load, reply at once, and store the value and release the
+   * lock afterwards in one call (a failed load just releases it, so others load without waiting).
    */
-  private Future<Buffer> lockedLoad(CacheSpec spec, String key, Supplier<Future<Buffer>> loader) {
-    String lock = key + ":lock";
-    return redisCall(() -> api.set(List.of(lock, "1", "NX", "PX", "1000")))
-        .transform(ar -> {
-          boolean mine = ar.failed() || ar.result() != null;
-          if (mine) {
-            return loader.get().compose(value -> {
-              long started = System.nanoTime();
-              return redisCall(() -> api.set(List.of(key, value.toString(), "EX", String.valueOf(spec.ttlSeconds()))))
-                  .transform(x -> {
-                    metrics.time("cache.put", spec, started, x.failed());
-                    return Future.succeededFuture(value);
-                  });
-            });
-          }
-          return pollThenLoad(key, loader, 20);
-        });
+  private Future<Buffer> loadAndStore(CacheSpec spec, String key, Supplier<Future<Buffer>> loader) {
+    Future<Buffer> loaded;
+    try {
+      loaded = loader.get();
+    } catch (RuntimeException e) {
+      loaded = Future.failedFuture(e);
+    }
+    return loaded.onComplete(ar -> {
+      long started = System.nanoTime();
+      String value = ar.succeeded() ? ar.result().toString() : "";
+      List<String> args = List.of("", "2", key, key + ":lock", value, String.valueOf(spec.ttlSeconds()));
+      redisCall(() -> eval(STORE_SCRIPT, args)).onComplete(x -> {
+        metrics.time("cache.put", spec, started, x.failed());
+        if (x.failed()) metrics.error("l2");
+      });
+    });
   }
 
+  /**
+   * Another gateway is loading this value: poll for it for a bounded time, then load without
+   * storing, so a lost lock holder never blocks anyone for long.
+   */
   private Future<Buffer> pollThenLoad(String key, Supplier<Future<Buffer>> loader, int triesLeft) {
     if (triesLeft == 0) return loader.get();
     Promise<Void> tick = Promise.promise();
@@ -237,31 +309,64 @@ public final class ResponseCache {
   /**
    * Makes every cached value that depends on these rows unreachable: the resource's pages and
    * counts (its generation) and the named entities (or all of the tenant's, when ids are unknown
-   * or too many). Completes when Redis has it — call it after the commit and before replying.
+   * or too many). Redis first, then this node's L1 (so no load that starts in between can bring an
+   * old value back from Redis), then the broadcast to the other nodes. Completes when this node
+   * has it — call it after the commit and before replying.
    */
   public Future<Void> invalidate(String resource, long tenant, Collection<?> ids) {
     long t = scope(resource, tenant);
-    List<String> bump = new ArrayList<>();
-    bump.add(keys.generation(resource, t));
-    int permanent = 1;
-    if (ids == null || ids.size() > MAX_IDS) {
-      bump.add(keys.entityGeneration(resource, t));
-      permanent = 2;
-    } else {
-      for (Object id : ids) bump.add(keys.entityVersion(resource, t, id));
-    }
+    List<String> bump = bumpKeys(resource, t, ids);
+    int permanent = ids == null || ids.size() > MAX_IDS ? 2 : 1;
     int ttl = catalog.require(resource).cacheTtlSeconds();
-    String expiry = String.valueOf(Math.max(60, 2 * ttl));
-    String fixed = String.valueOf(permanent);
-    return redisCall(() -> evalBump(bump, expiry, fixed)).transform(ar -> {
+    List<String> args = new ArrayList<>(bump.size() + 4);
+    args.add("");
+    args.add(String.valueOf(bump.size()));
+    args.addAll(bump);
+    args.add(String.valueOf(Math.max(60, 2 * ttl)));
+    args.add(String.valueOf(permanent));
+    return redisCall(() -> eval(BUMP_SCRIPT, args)).transform(ar -> {
       if (ar.failed()) {
-        // Redis missed it: remember, and keep this gateway's own L1 exact meanwhile.
+        // Redis missed it: remember it; this node's L1 stays exact through the local bump below.
         metrics.error("l2");
         pending.add(new Scope(resource, t));
-        dropL1(resource, t);
       }
+      local.bump(bump);
+      vertx.eventBus().publish(BUMPED, new JsonObject().put("node", node).put("resource", resource).put("scope", t)
+          .put("ids", ids == null || ids.size() > MAX_IDS ? null : new JsonArray(new ArrayList<>(ids)))
+          .put("at", epochMicros()));
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * Another node's write, as broadcast on {@link #BUMPED}: bump the same counters here. Redis was
+   * bumped by the writer already. The delay from the writer's bump to here is the window in which
+   * this node could still serve the old value; it is recorded as sluice_cache_invalidation_delivery.
+   */
+  public void applyRemote(JsonObject bumped) {
+    if (node.equals(bumped.getString("node"))) return;
+    String resource = bumped.getString("resource");
+    if (resource == null || !catalog.all().containsKey(resource)) return;
+    JsonArray ids = bumped.getJsonArray("ids");
+    local.bump(bumpKeys(resource, bumped.getLong("scope", 0L), ids == null ? null : ids.getList()));
+    Long at = bumped.getLong("at");
+    if (at != null) metrics.delivery(Math.max(0, epochMicros() - at));
+  }
+
+  private List<String> bumpKeys(String resource, long scope, Collection<?> ids) {
+    List<String> bump = new ArrayList<>();
+    bump.add(keys.generation(resource, scope));
+    if (ids == null || ids.size() > MAX_IDS) {
+      bump.add(keys.entityGeneration(resource, scope));
+    } else {
+      for (Object id : ids) bump.add(keys.entityVersion(resource, scope, id));
+    }
+    return bump;
+  }
+
+  private static long epochMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
   }
 
   /** True when Redis may be used: nothing pending, or everything pending replayed now. */
@@ -274,7 +379,13 @@ public final class ResponseCache {
       bump.add(keys.generation(s.resource(), s.tenant()));
       bump.add(keys.entityGeneration(s.resource(), s.tenant()));
     }
-    return redisCall(() -> evalBump(bump, "0", String.valueOf(bump.size())))
+    List<String> args = new ArrayList<>(bump.size() + 4);
+    args.add("");
+    args.add(String.valueOf(bump.size()));
+    args.addAll(bump);
+    args.add("0");
+    args.add(String.valueOf(bump.size()));
+    return redisCall(() -> eval(BUMP_SCRIPT, args))
         .map(r -> {
           todo.forEach(pending::remove);
           LOG.info("replayed " + todo.size() + " invalidation(s) that Redis missed");
@@ -283,81 +394,74 @@ public final class ResponseCache {
         .otherwise(false);
   }
 
-  private void dropL1(String resource, long tenant) {
-    String marker = ":" + resource + ":" + tenant + ":";
-    l1.asMap().keySet().removeIf(k -> k.contains(marker));
+  private void putL1(CacheSpec spec, String version, Buffer value, long loadedAtSeq) {
+    long now = System.nanoTime();
+    l1.put(spec.base(), new L1Entry(version, value, loadedAtSeq, now + TimeUnit.SECONDS.toNanos(spec.ttlSeconds()), now));
   }
 
-  private void putL1(CacheSpec spec, String version, Buffer value) {
-    l1.put(spec.base(), new L1Entry(version, value, System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.ttlSeconds())));
-  }
-
-  private Future<Response> evalRead(CacheSpec spec, String heldVersion) {
-    List<String> args = new ArrayList<>(spec.versionKeys().size() + 4);
-    args.add(null);
+  /** [sha placeholder, key count, keys..., base, held version, lock ms] for the read script. */
+  private static List<String> evalArgs(CacheSpec spec, String heldVersion) {
+    List<String> args = new ArrayList<>(spec.versionKeys().size() + 5);
+    args.add("");
     args.add(String.valueOf(spec.versionKeys().size()));
     args.addAll(spec.versionKeys());
     args.add(spec.base());
     args.add(heldVersion);
-    return evalCached(READ_SCRIPT, true, args);
+    args.add(String.valueOf(LOCK_MS));
+    return args;
   }
 
-  private Future<Response> evalBump(List<String> counters, String expiry, String permanent) {
-    List<String> args = new ArrayList<>(counters.size() + 4);
-    args.add(null);
-    args.add(String.valueOf(counters.size()));
-    args.addAll(counters);
-    args.add(expiry);
-    args.add(permanent);
-    return evalCached(BUMP_SCRIPT, false, args);
-  }
-
-  /** EVALSHA with the script's digest; loads the script when Redis does not know it (after a restart). */
-  private Future<Response> evalCached(String script, boolean read, List<String> args) {
-    String sha = read ? readSha : bumpSha;
+  /**
+   * EVALSHA of one of the scripts ({@code args[0]} is replaced by its digest); loads the script
+   * when Redis does not know it (first use, or after a Redis restart).
+   */
+  private Future<Response> eval(String script, List<String> args) {
+    String sha = sha(script);
     if (sha != null) {
-      List<String> withSha = new ArrayList<>(args);
-      withSha.set(0, sha);
-      return api.evalsha(withSha).recover(err -> err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")
-          ? loadAndEval(script, read, args) : Future.failedFuture(err));
+      return api.evalsha(withSha(args, sha)).recover(err -> err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")
+          ? loadAndEval(script, args) : Future.failedFuture(err));
     }
-    return loadAndEval(script, read, args);
+    return loadAndEval(script, args);
   }
 
-  private Future<Response> loadAndEval(String script, boolean read, List<String> args) {
+  private Future<Response> loadAndEval(String script, List<String> args) {
     return api.script(List.of("LOAD", script)).compose(r -> {
       String sha = r.toString();
-      if (read) readSha = sha;
-      else bumpSha = sha;
-      List<String> withSha = new ArrayList<>(args);
-      withSha.set(0, sha);
-      return api.evalsha(withSha);
+      if (script == READ_SCRIPT) readSha = sha;
+      else if (script == BUMP_SCRIPT) bumpSha = sha;
+      else storeSha = sha;
+      return api.evalsha(withSha(args, sha));
     });
   }
 
+  private String sha(String script) {
+    return script == READ_SCRIPT ? readSha : script == BUMP_SCRIPT ? bumpSha : storeSha;
+  }
+
+  private static List<String> withSha(List<String> args, String sha) {
+    List<String> withSha = new ArrayList<>(args);
+    withSha.set(0, sha);
+    return withSha;
+  }
+
   private <T> Future<T> redisCall(Supplier<Future<T>> call) {
-    return breaker.execute(() -> call.get().timeout(timeoutMs, TimeUnit.MILLISECONDS));
+    return breaker.execute(call);
   }
 
   /** A raw value for event-bus consumers, namespaced by tenant: L1, then Redis; null when absent. */
   public Future<String> getRaw(long tenant, String key) {
     String k = keys.raw(tenant, key);
     L1Entry e = l1.getIfPresent(k);
-    if (e != null && e.expiresAtNanos() - System.nanoTime() > 0) return Future.succeededFuture(e.value().toString());
+    if (e != null && e.expiresAtNanos - System.nanoTime() > 0) return Future.succeededFuture(e.value.toString());
     return redisCall(() -> api.get(k)).map(r -> r == null ? null : r.toString()).otherwise((String) null);
   }
 
   public Future<Void> putRaw(long tenant, String key, String value, int ttlSeconds) {
     String k = keys.raw(tenant, key);
-    l1.put(k, new L1Entry("raw", Buffer.buffer(value), System.nanoTime() + TimeUnit.SECONDS.toNanos(ttlSeconds)));
+    long now = System.nanoTime();
+    l1.put(k, new L1Entry("raw", Buffer.buffer(value), 0, now + TimeUnit.SECONDS.toNanos(ttlSeconds), now));
     return redisCall(() -> api.set(List.of(k, value, "EX", String.valueOf(Math.max(1, ttlSeconds))))).<Void>mapEmpty()
         .otherwise((Void) null);
-  }
-
-  public Future<Void> deleteRaw(long tenant, String key) {
-    String k = keys.raw(tenant, key);
-    l1.invalidate(k);
-    return redisCall(() -> api.del(List.of(k))).<Void>mapEmpty().otherwise((Void) null);
   }
 
   /** PING through the breaker: readiness reports Redis down (degraded) while the circuit is open. */

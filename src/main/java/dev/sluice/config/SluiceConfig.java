@@ -48,7 +48,7 @@ public record SluiceConfig(
 
   public record Redis(String url, int poolSize, int maxWaiting, int timeoutMs) {}
 
-  public record Cache(int l1MaxEntries, String keyPrefix) {}
+  public record Cache(int l1MaxEntries, String keyPrefix, int l1MaxAgeMs) {}
 
   public record Reads(int defaultLimit, int maxLimit, int maxOffset, int coalesceMaxBatch) {}
 
@@ -100,7 +100,8 @@ public record SluiceConfig(
     checkUrl("redis.url", redis.url(), "redis", "rediss");
 
     Settings c = root.child("cache");
-    Cache cache = new Cache(c.integer("l1MaxEntries", 100_000, 0, 100_000_000), c.string("keyPrefix", "sluice:"));
+    Cache cache = new Cache(c.integer("l1MaxEntries", 100_000, 0, 100_000_000), c.string("keyPrefix", "sluice:"),
+        c.integer("l1MaxAgeMs", 1000, 0, 3_600_000));
 
     Settings rd = root.child("reads");
     Reads reads = new Reads(

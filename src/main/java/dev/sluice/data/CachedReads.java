@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 /**
  * Reads through the cache: point reads as entities, pages as query results keyed by their exact
  * SQL and parameters (tenant included), and exact/estimated totals as counts. The data path calls
- * the cache library directly rather than over the event bus: a hot read then costs one Redis round
- * trip and no extra hop or copy. (Other consumers use the cache verticle's addresses.) What the
+ * the cache library directly rather than over the event bus: a hot read is then answered from this
+ * node's memory, with no network round trip, hop or copy. (Other consumers use the cache verticle's addresses.) What the
  * cache misses goes to the server the {@link ReplicaRouter} picks: the primary or a streaming replica
  * that has the reader's own writes, so a value filled from a replica is never older than the
  * write that made the cache forget the previous one.
@@ -60,10 +60,10 @@ final class CachedReads {
     int ttl = q.resource().cacheTtlSeconds();
     // The SQL and its values say everything about the rows; the count mode changes the body too.
     CacheSpec spec = cache.keys().query("page", resource, scope,
-        q.sql() + q.params().canonical() + "|count=" + q.count(), q.embedded(), ttl);
+        q.sql() + "|count=" + q.count(), q.params().canonical(), q.embedded(), ttl);
     return cache.read(spec, req.noCache(), () -> router.read(tenant, s -> s.pages().execute(q, cq -> {
       CacheSpec countSpec = cache.keys().query("count", resource, scope,
-          cq.countSql() + cq.countParams().canonical(), List.of(), ttl);
+          cq.countSql(), cq.countParams().canonical(), List.of(), ttl);
       return cache.read(countSpec, req.noCache(),
               () -> router.read(tenant, c -> c.pages().count(cq)).map(n -> Buffer.buffer(String.valueOf(n))))
           .map(r -> Long.parseLong(r.value().toString()));

@@ -4,6 +4,7 @@ import dev.sluice.bus.Addresses;
 import dev.sluice.support.Http;
 import dev.sluice.support.TcpProxy;
 import dev.sluice.support.TestGateway;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,9 +99,11 @@ class CacheIT {
   }
 
   @Test
-  @DisplayName("after a committed write and its invalidation, neither gateway returns the old value")
+  @DisplayName("after a committed write and its invalidation, the writer's gateway never returns the old value, "
+      + "and one that checks Redis on every hit (l1MaxAgeMs 0) neither")
   void exactInvalidationAcrossGateways() {
     TestGateway other = Http.await(TestGateway.attach(gw, "cache-b", new JsonObject()
+        .put("cache", new JsonObject().put("l1MaxAgeMs", 0))
         .put("redis", new JsonObject().put("url", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")))));
     try {
       Http httpB = new Http(other.port);
@@ -122,7 +126,35 @@ class CacheIT {
       // An embedded resource's write reaches the values that embed it.
       Http.await(gw.db.query("UPDATE customers SET name = 'Renamed customer' WHERE id = 13").execute());
       invalidate(gw, "customers", 1, List.of(13L));
+      assertEquals("Renamed customer", read(http, path, "demo-reader").json().getJsonObject("customer").getString("name"));
       assertEquals("Renamed customer", read(httpB, path, "demo-reader").json().getJsonObject("customer").getString("name"));
+    } finally {
+      Http.await(other.close());
+    }
+  }
+
+  @Test
+  @DisplayName("a gateway outside the writer's cluster serves its L1 from memory and catches up within l1MaxAgeMs")
+  void unclusteredGatewayCatchesUp() throws Exception {
+    TestGateway other = Http.await(TestGateway.attach(gw, "cache-c", new JsonObject()
+        .put("cache", new JsonObject().put("l1MaxAgeMs", 300))
+        .put("redis", new JsonObject().put("url", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")))));
+    try {
+      Http httpC = new Http(other.port);
+      String path = "/v1/leads/29?select=id,title";
+      read(httpC, path, "demo-reader");
+      assertEquals("hit", read(httpC, path, "demo-reader").header("X-Cache"));
+      Http.await(gw.db.query("UPDATE leads SET title = 'Renamed far away' WHERE id = 29").execute());
+      invalidate(gw, "leads", 1, List.of(29L));
+      assertEquals("Renamed far away", read(http, path, "demo-reader").json().getString("title"));
+      // No broadcast reaches it: the max age bounds its old answers (polled, bounded; no timing asserted).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String seen = read(httpC, path, "demo-reader").json().getString("title");
+      while (!"Renamed far away".equals(seen) && System.nanoTime() < deadline) {
+        Http.await(Future.future(p -> other.vertx.setTimer(50, t -> p.complete())));
+        seen = read(httpC, path, "demo-reader").json().getString("title");
+      }
+      assertEquals("Renamed far away", seen);
     } finally {
       Http.await(other.close());
     }
