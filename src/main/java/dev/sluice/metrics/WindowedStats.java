@@ -3,8 +3,11 @@ package dev.sluice.metrics;
 import org.HdrHistogram.Histogram;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,6 +15,10 @@ import java.util.function.LongSupplier;
  * windows: the client-side p50/p95/p99 and rate the SLO checks need. HdrHistogram (which
  * Micrometer already brings) keeps each bucket small and exact to 3 significant digits.
  * The clock is injected so the evaluator can be tested with recorded samples.
+ *
+ * <p>Every operation and statement of every event loop is recorded here, so writers never share
+ * a lock: each thread records into series of its own (its lock is only ever contended by the
+ * reader's merge, once per evaluation), and a snapshot merges the series of all threads.
  */
 public final class WindowedStats {
   private static final long MAX_MICROS = 3_600_000_000L;
@@ -19,7 +26,9 @@ public final class WindowedStats {
   private final long bucketMillis;
   private final int buckets;
   private final LongSupplier clockMillis;
-  private final Map<String, Series> series = new ConcurrentHashMap<>();
+  /** Per key, one series per recording thread. */
+  private final Map<String, List<Series>> series = new ConcurrentHashMap<>();
+  private final ThreadLocal<Map<String, Series>> mine = ThreadLocal.withInitial(HashMap::new);
 
   /** Percentiles and rate of one window. Latencies in milliseconds. */
   public record Snapshot(long count, long errors, double p50, double p95, double p99, double mean, double perSecond) {
@@ -68,7 +77,14 @@ public final class WindowedStats {
   }
 
   public void record(String key, long micros, boolean error) {
-    series.computeIfAbsent(key, k -> new Series()).record(clockMillis.getAsLong(), micros, error);
+    Map<String, Series> own = mine.get();
+    Series s = own.get(key);
+    if (s == null) {
+      s = new Series();
+      own.put(key, s);
+      series.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(s);
+    }
+    s.record(clockMillis.getAsLong(), micros, error);
   }
 
   /** Merges the keys' samples of the last {@code windowMillis}. */
@@ -77,8 +93,8 @@ public final class WindowedStats {
     Histogram merged = new Histogram(MAX_MICROS, 3);
     long[] errs = new long[1];
     for (String k : keys) {
-      Series s = series.get(k);
-      if (s != null) s.mergeInto(merged, errs, now, windowMillis);
+      List<Series> all = series.get(k);
+      if (all != null) for (Series s : all) s.mergeInto(merged, errs, now, windowMillis);
     }
     long n = merged.getTotalCount();
     if (n == 0) return Snapshot.EMPTY;
