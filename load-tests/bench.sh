@@ -26,6 +26,9 @@
 #   BENCH_CHECK_IDS=4         hot ids the staleness checker owns during that mix (one thread each)
 #   BENCH_MIXED_PARTIAL=1     run the mixed workload even if some of its endpoints are missing
 #   BENCH_KEEP_GATEWAY=1      leave the gateway this script started running
+#   BENCH_CALIBRATION_DIR=../shared/calibration   the bare point-read server (reads: a row of its own, run in
+#                             this invocation on the same database; skipped with a note where the folder is absent)
+#   BENCH_CALIBRATION_PORT=18090
 #   SLUICE_HTTP_PORT=8080     the gateway's port (the host is always 127.0.0.1)
 #   SLUICE_JAVA_OPTS          JVM options of the gateway this script starts
 #   BENCH_JAR=target/sluice.jar   the gateway jar to start (e.g. one built from a clean checkout);
@@ -85,6 +88,8 @@ CHANGES_FIRST_ID="${BENCH_CHANGES_FIRST_ID:-600001}"
 CLUSTER_PORTS="${BENCH_CLUSTER_PORTS:-18081 18082}"
 CLUSTER_HZ_PORT="${BENCH_CLUSTER_HZ_PORT:-5801}"
 CLUSTER_WARMUP="${BENCH_CLUSTER_WARMUP:-5}"
+CALIBRATION_DIR="${BENCH_CALIBRATION_DIR:-$ROOT/../shared/calibration}"
+CALIBRATION_PORT="${BENCH_CALIBRATION_PORT:-18090}"
 LEADS=1000000      # the benchmark scale (TARGETS.md)
 SPAN=$((LEADS / 4)) # tenant 1's leads: 1, 5, 9, ...
 
@@ -101,7 +106,7 @@ case "$SCENARIO" in
   -h|--help|help) usage; exit 0 ;;
   *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all, changes, cluster)" ;;
 esac
-for v in PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
+for v in CALIBRATION_PORT PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
          MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT \
          CHANGES_DURATION CHANGES_IDS CHANGES_FIRST_ID CLUSTER_HZ_PORT CLUSTER_WARMUP; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -391,14 +396,55 @@ measure_read() {
   judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
   row scenario="$scenario" operation="$op" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
       baseline="$b" baseline_tool=pgbench baseline_command="$PGB_CMD" note="$note"
-  [ "$name" = point-miss ] && POINT_MISS_RPS="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("throughput",""))' "$g")"
+  if [ "$name" = point-miss ]; then
+    POINT_MISS_RPS="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("throughput",""))' "$g")"
+    POINT_MISS_JSON="$g"; POINT_MISS_CMD="$WRK_CMD"
+  fi
   return 0
 }
-POINT_MISS_RPS=""
+POINT_MISS_RPS=""; POINT_MISS_JSON='{}'; POINT_MISS_CMD=""
+
+# The calibration server (../shared/calibration): a bare ~70-line Vert.x point-read server, coalesced, on the
+# same database, measured right after the gateway's uncached point read. Sluice / it = what Sluice's own path costs.
+measure_calibration() {
+  local op="point read, cache miss (no-cache) vs the calibration server (coalesced)"
+  if [ ! -f "$CALIBRATION_DIR/pom.xml" ] || [ -z "$POINT_MISS_RPS" ]; then
+    row scenario=reads operation="$op" status="not available (no calibration server at ${CALIBRATION_DIR#$ROOT/}, or no gateway figure)"
+    return 0
+  fi
+  # Built in a copy: shared/ may be read-only.
+  local build="$ROOT/.work/calibration" cal_jar cal_pid
+  mkdir -p "$build"
+  cp -r "$CALIBRATION_DIR/pom.xml" "$CALIBRATION_DIR/src" "$build/"
+  (cd "$build" && mvn -q -B -DskipTests package) >"$TMP/calibration-build.log" 2>&1 \
+    || { row scenario=reads operation="$op" status="error (calibration build failed: $TMP/calibration-build.log)"; return 0; }
+  cal_jar="$(ls "$build"/target/*.jar | grep -v original | head -n 1)"
+  local pg_port; pg_port="$(python3 -c 'import sys,urllib.parse as u; print(u.urlparse(sys.argv[1]).port or 5432)' "$PG_URL")"
+  java -Dcoalesce=true -Dpg.port="$pg_port" -Dpg.db=sluice -Dport="$CALIBRATION_PORT" -jar "$cal_jar" >"$TMP/calibration.log" 2>&1 9>&- &
+  cal_pid=$!
+  local waited=0
+  until curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$CALIBRATION_PORT/v1/leads/1"; do
+    sleep 0.5; waited=$((waited + 1))
+    if [ "$waited" -gt 60 ] || ! kill -0 "$cal_pid" 2>/dev/null; then
+      stop_pid "$cal_pid"; row scenario=reads operation="$op" status="error (calibration server did not start: $TMP/calibration.log)"; return 0
+    fi
+  done
+  local saved_base="$BASE" gateway_json="$POINT_MISS_JSON" gateway_cmd="$POINT_MISS_CMD" c judged
+  BASE="http://127.0.0.1:$CALIBRATION_PORT"
+  say "reads / calibration server (coalesced) on :$CALIBRATION_PORT"
+  wrk_run calibration point.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_SPAN="$SPAN" BENCH_NO_CACHE=1; c="$WRK_JSON"
+  BASE="$saved_base"
+  stop_pid "$cal_pid"
+  judged="$(wrk_note "$c")"; local note="${judged#*|}"
+  row scenario=reads operation="$op" status="${judged%%|*}" gateway="$gateway_json" gateway_command="$gateway_cmd" \
+      baseline="$c" baseline_tool="calibration server (java -Dcoalesce=true -jar point-read-server.jar)" baseline_command="$WRK_CMD" \
+      note="goal >= 0.95 x${note:+; calibration: $note}"
+}
 
 # ------------------------------------------------------------------------------------- scenarios
 scenario_reads() {
   measure_read reads "point read, cache miss (no-cache)" point-miss "/v1/leads/1" point.lua -f "$SQL_DIR/point.sql"
+  measure_calibration
   measure_read reads "keyset page, 20 rows, cursor walk" keyset "/v1/leads?limit=20" keyset.lua -f "$SQL_DIR/keyset.sql"
   measure_read reads "offset page, 20 rows, page 1..500" offset "/v1/leads?page=2&limit=20" offset.lua -f "$SQL_DIR/offset.sql"
   local emb=() s
@@ -827,6 +873,34 @@ lua_env() { # load -> the wrk environment of that load (as in the reads and cach
 
 lua_of() { case "$1" in keyset) echo keyset.lua ;; *) echo point.lua ;; esac; }
 
+# The 95/5 read/PATCH mix split over both clustered nodes: stale reads after the writer's reply on
+# node 1 (the staleness checker, goal 0) and the window in which the other node can still serve an
+# old value (the delivery of the cache bump broadcast, from both nodes' /metrics).
+cluster_mix() { # url1 url2
+  local u1="$1" u2="$2" ids k st d judged
+  local op="95/5 read/PATCH mix on 2 clustered nodes ($HOT_SET hot ids): cross-node stale window"
+  ids=""; for k in $(seq 0 $((CHECK_IDS - 1))); do ids="${ids:+$ids,}$((4 * k + 1))"; done
+  TITLES_DIRTY=1
+  say "cluster / $op"
+  timeout $((CACHE_MIX_DURATION + 90)) python3 "$LIB" staleness "$u1" "$ids" "$CACHE_MIX_DURATION" 100000 \
+    >"$TMP/cluster-mix.staleness.json" 2>"$TMP/cluster-mix.staleness.err" &
+  local checker=$!
+  wrk_pair cluster-two-mix cachemix.lua "$u1" "$u2" BENCH_SPAN="$HOT_SET" BENCH_CHECK_IDS="$CHECK_IDS" BENCH_WRITE_PCT=5
+  wait "$checker" || warn "the staleness checker failed: $(tail -2 "$TMP/cluster-mix.staleness.err")"
+  d="$(py delivery "$u1" "$u2" 2>/dev/null || echo '{}')"
+  st="$(cat "$TMP/cluster-mix.staleness.json" 2>/dev/null)"; [ -n "$st" ] || st='{}'
+  local saved_base="$BASE"; BASE="$u1"; restore_titles; BASE="$saved_base"
+  judged="$(wrk_note "$WRK_JSON")"
+  local note
+  note="$(python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); s=json.loads(sys.argv[2])
+out=["broadcast delivery (the other node'"'"'s stale window) p50 %s ms, p95 %s ms, p99 %s ms over %s deliveries" % (d.get("p50_ms"), d.get("p95_ms"), d.get("p99_ms"), d.get("deliveries"))]
+if "checks" in s: out.append("writer'"'"'s node: %d stale of %d reads after a PATCH reply (goal 0)" % (s["stale"], s["checks"]))
+print("; ".join(out))' "$d" "$st")"
+  row scenario=cluster operation="$op" status="${judged%%|*}" gateway="$WRK_JSON" gateway_tool="wrk ×2 (one per node)" \
+      gateway_command="$WRK_CMD" note="$note" extra="{\"delivery\": $d, \"staleness\": $st}"
+}
+
 cluster_members() { # log -> the size of the last Hazelcast member list the node printed
   grep -o 'Members {size:[0-9]*' "$1" 2>/dev/null | tail -n 1 | grep -o '[0-9]*$' || echo 0
 }
@@ -913,6 +987,7 @@ scenario_cluster() {
     wrk_pair "cluster-two-$l" "$(lua_of "$l")" "http://127.0.0.1:$p1" "http://127.0.0.1:$p2" $(lua_env "$l")
     J[c,$l]="$WRK_JSON"; C[c,$l]="$WRK_CMD"
   done
+  cluster_mix "http://127.0.0.1:$p1" "http://127.0.0.1:$p2"
   stop_nodes
   BASE="$saved_base"
   for l in "${loads[@]}"; do

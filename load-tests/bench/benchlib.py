@@ -280,6 +280,33 @@ def cmd_cachemetrics(base):
     print(json.dumps(out))
 
 
+def cmd_delivery(*bases):
+    """The cross-node stale window: sluice_cache_invalidation_delivery_seconds (a write's cache bump on one
+    node to its arrival on another) from each node's /metrics, buckets summed over the nodes; p50/p99 in ms
+    (the upper bound of the bucket holding the quantile, as Prometheus' histogram_quantile would bound it)."""
+    buckets, count = {}, 0.0
+    for base in bases:
+        local_base(base)
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+            text = r.read().decode("utf-8", "replace")
+        for line in text.splitlines():
+            m = re.match(r'^sluice_cache_invalidation_delivery_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\}\s+([0-9.eE+-]+)', line)
+            if m:
+                le = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+                buckets[le] = buckets.get(le, 0.0) + float(m.group(2))
+            c = re.match(r'^sluice_cache_invalidation_delivery_seconds_count(\{[^}]*\})?\s+([0-9.eE+-]+)', line)
+            if c:
+                count += float(c.group(2))
+    out = {"tool": "/metrics sluice_cache_invalidation_delivery_seconds", "deliveries": int(count)}
+    if count > 0:
+        ordered = sorted(buckets.items())
+        for q in (50, 95, 99):
+            need = count * q / 100.0
+            le = next((le for le, n in ordered if n >= need), float("inf"))
+            out["p%d_ms" % q] = None if le == float("inf") else round(le * 1000, 3)
+    print(json.dumps(out))
+
+
 def rate(h, m):
     return round(h / (h + m), 4) if h + m > 0 else None
 
@@ -589,7 +616,7 @@ def cmd_report(rows_file, machine_file, out_prefix, scenario):
 COMMANDS = {"kv": cmd_kv, "wrksum": cmd_wrksum, "vectors": cmd_vectors, "rows": cmd_rows, "wrk": cmd_wrk, "pgbench": cmd_pgbench, "redis": cmd_redis,
             "heap": cmd_heap, "recall": cmd_recall, "row": cmd_row, "report": cmd_report,
             "cachemetrics": cmd_cachemetrics, "cachedelta": cmd_cachedelta, "staleness": cmd_staleness,
-            "restore": cmd_restore}
+            "restore": cmd_restore, "delivery": cmd_delivery}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

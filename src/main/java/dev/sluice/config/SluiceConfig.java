@@ -34,7 +34,8 @@ public record SluiceConfig(
     Writes writes,
     JsonObject raw) {
 
-  public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs) {}
+  public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs,
+                     boolean inProcess) {}
 
   public record Pg(String url, int verticleInstances, int poolSize, int pipeliningLimit, int maxWaitQueueSize,
                    int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas) {}
@@ -75,14 +76,15 @@ public record SluiceConfig(
         h.integer("instances", 0, 0, 256),
         h.number("bodyLimitBytes", 10L << 20),
         h.integer("requestTimeoutMs", 30000, 100, 3_600_000),
-        h.integer("shutdownGraceMs", 10000, 0, 600_000));
+        h.integer("shutdownGraceMs", 10000, 0, 600_000),
+        h.bool("inProcess", true));
     if (http.bodyLimitBytes() < 1024) throw new ConfigException("http.bodyLimitBytes: must be at least 1024");
 
     Settings p = root.child("pg");
     Pg pg = new Pg(
         p.string("url", null),
-        p.integer("verticleInstances", 2, 1, 64),
-        p.integer("poolSize", 4, 1, 500),
+        p.integer("verticleInstances", 0, 0, 64),
+        p.integer("poolSize", 2, 1, 500),
         p.integer("pipeliningLimit", 256, 1, 100_000),
         p.integer("maxWaitQueueSize", 512, 0, 1_000_000),
         p.integer("connectionTimeoutMs", 2000, 1, 600_000),

@@ -4,6 +4,7 @@ import dev.sluice.auth.ApiKeys;
 import dev.sluice.bus.Addresses;
 import dev.sluice.bus.BusService;
 import dev.sluice.bus.DataRequest;
+import dev.sluice.bus.LocalCalls;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
@@ -21,8 +22,9 @@ import java.util.List;
 
 /**
  * Holds a pipelined Postgres client (and one per configured streaming replica) and serves the read
- * operations on the event bus, through the shared response cache. Deployed as
- * several instances; the event bus spreads requests over them, and each instance's client and
+ * operations on the event bus, through the shared response cache. Deployed once per event loop by
+ * default: the event bus spreads bus consumers' requests over the instances, HTTP requests call
+ * the instance on their own loop in-process ({@link LocalCalls}), and each instance's client and
  * point-read coalescer live on that instance's event loop.
  */
 public final class PgVerticle extends VerticleBase {
@@ -54,6 +56,10 @@ public final class PgVerticle extends VerticleBase {
     CachedReads reads = new CachedReads(cache, new ReplicaRouter<>(replicas, primary, onReplicas));
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
+    // HTTP requests on this event loop call the same operations in-process (see LocalCalls).
+    LocalCalls local = LocalCalls.of(vertx);
+    local.register(Addresses.READ, reads::page);
+    local.register(Addresses.GET, reads::get);
     return Future.all(
         BusService.serveReplies(bus, Addresses.READ, keys, reads::page),
         BusService.serveReplies(bus, Addresses.GET, keys, reads::get),
@@ -89,6 +95,9 @@ public final class PgVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    LocalCalls local = LocalCalls.of(vertx);
+    local.unregister(Addresses.READ);
+    local.unregister(Addresses.GET);
     List<Future<Void>> closing = new ArrayList<>();
     if (client != null) closing.add(client.close());
     replicaClients.forEach(c -> closing.add(c.close()));

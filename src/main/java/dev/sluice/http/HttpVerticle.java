@@ -6,6 +6,7 @@ import dev.sluice.auth.Role;
 import dev.sluice.bus.Addresses;
 import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
+import dev.sluice.bus.LocalCalls;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.changes.ChangeFeed;
 import dev.sluice.changes.ChangeStream;
@@ -19,6 +20,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -34,8 +36,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP face of the gateway: authenticates, turns a request into an event-bus request to the
- * data verticles and writes their JSON bytes back. It holds no database or cache client itself.
+ * The HTTP face of the gateway: authenticates, turns a request into a call of a data operation
+ * (in-process on its own event loop where a data verticle there serves it, else an event-bus
+ * request) and writes the JSON bytes back. It holds no database or cache client itself.
  * One instance per event loop.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -45,6 +48,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ChangeFeed feed;
   private HttpServer server;
   private DeliveryOptions delivery;
+  private LocalCalls local;
   private static final CharSequence IDEMPOTENCY_KEY = HttpHeaders.createOptimized("Idempotency-Key");
 
   public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry, Catalog catalog, ChangeFeed feed) {
@@ -59,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     // Local only: in a cluster, this node's own data verticles answer its HTTP requests (no extra
     // network hop); other nodes' consumers reach the same addresses over the clustered bus.
     delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs()).setLocalOnly(true);
+    local = config.http().inProcess() ? LocalCalls.of(vertx) : null;
     Router router = Router.router(vertx);
     ApiKeys keys = config.apiKeys();
 
@@ -121,19 +126,25 @@ public final class HttpVerticle extends VerticleBase {
     return server.requestHandler(router).listen();
   }
 
-  /** Sends the request to a data address and writes the reply bytes as they came. */
+  /**
+   * Runs the operation: in-process when a data verticle on this event loop serves it (see
+   * {@link LocalCalls}), else over the event bus. Writes the reply bytes as they came.
+   */
   private void forward(RoutingContext ctx, String address, String id) {
     Principal p = Auth.principal(ctx);
     String cacheControl = ctx.request().getHeader(HttpHeaders.CACHE_CONTROL);
     boolean noCache = cacheControl != null && cacheControl.contains("no-cache");
     DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, writeQuery(ctx, address),
         ctx.body() == null ? null : ctx.body().buffer(), true, noCache);
-    vertx.eventBus().<Object>request(address, req, delivery).onComplete(ar -> {
+    var op = local == null ? null : local.onThisThread(address);
+    Future<Object> result = op != null ? local.call(address, op, req).map(r -> r)
+        : vertx.eventBus().<Object>request(address, req, delivery).map(Message::body);
+    result.onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      Object body = ar.result().body();
+      Object body = ar.result();
       if (body instanceof DataReply reply) {
         if (reply.cache() != null) ctx.response().putHeader(Responses.X_CACHE, reply.cache());
         Responses.json(ctx, 200, reply.json());

@@ -1,5 +1,6 @@
 package dev.sluice.metrics;
 
+import dev.sluice.bus.LocalCalls;
 import dev.sluice.bus.Addresses;
 import dev.sluice.config.SloSettings;
 import dev.sluice.config.SluiceConfig;
@@ -59,7 +60,7 @@ public final class MetricsVerticle extends VerticleBase {
     SlowQueries slow = new SlowQueries(System::currentTimeMillis);
     metrics.sql().attach(stats, slow, slo.slowQueryMs());
     observer = new OperationObserver(vertx.eventBus(), registry, stats, resources);
-    observer.install();
+    observer.install(LocalCalls.of(vertx));
     evaluator = new SloEvaluator(slo, stats, slow, System::currentTimeMillis,
         () -> (long) sum(registry, "sluice.cache.hits"), () -> (long) sum(registry, "sluice.cache.misses"),
         () -> poolUtilisation(registry), () -> replicaLagMs(registry));
@@ -154,7 +155,7 @@ public final class MetricsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    if (observer != null) observer.uninstall();
+    if (observer != null) observer.uninstall(LocalCalls.of(vertx));
     metrics.sql().detach();
     return diagnosticsPool == null ? Future.succeededFuture() : diagnosticsPool.close();
   }

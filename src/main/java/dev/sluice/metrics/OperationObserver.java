@@ -1,5 +1,8 @@
 package dev.sluice.metrics;
 
+import dev.sluice.bus.DataRequest;
+import dev.sluice.bus.LocalCalls;
+import dev.sluice.error.ErrorMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Handler;
@@ -40,14 +43,27 @@ public final class OperationObserver {
     this.resources = resources;
   }
 
-  void install() {
+  void install(LocalCalls local) {
     bus.addInboundInterceptor(inbound);
     bus.addOutboundInterceptor(outbound);
+    local.observe(this::local);
   }
 
-  void uninstall() {
+  void uninstall(LocalCalls local) {
     bus.removeInboundInterceptor(inbound);
     bus.removeOutboundInterceptor(outbound);
+    local.observe(null);
+  }
+
+  /** An operation called in-process by the HTTP verticle (no bus message to intercept), timed the same way. */
+  private void local(String address, DataRequest request, long nanos, Throwable failure) {
+    String op = Operations.of(address);
+    if (op == null) return;
+    if (op.equals("read.page")) op = Operations.page(request);
+    boolean error = failure != null && ErrorMapper.map(failure).status() >= 500;
+    String resource = Operations.resource(request, resources);
+    record(op, resource, nanos, error);
+    if (Operations.counts(request)) record("read.count", resource, nanos, error);
   }
 
   private void inbound(DeliveryContext<Object> ctx) {

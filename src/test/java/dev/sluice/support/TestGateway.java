@@ -72,7 +72,7 @@ public final class TestGateway {
     String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 1).put("poolSize", 2))
+        .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 0).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()));
