@@ -65,7 +65,7 @@ class SloEvaluatorTest {
     SloEvaluator.Evaluation first = evaluator.evaluate();
     JsonObject t = target(first, "simple-query");
     assertEquals("breach", t.getString("status"));
-    assertEquals(50.0, t.getDouble("p95Ms"), 0.1);
+    assertEquals(50.0, t.getDouble("p95Ms"), 0.5); // HdrHistogram at 2 significant digits: within 1 %
     assertEquals(1, first.transitions().size());
     assertEquals("breach", first.transitions().get(0).getString("status"));
     assertEquals("simple-query", first.transitions().get(0).getString("name"));
