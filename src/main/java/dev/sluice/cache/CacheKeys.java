@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The key scheme. Every key carries the tenant, so no cross-tenant hit is possible.
@@ -16,14 +17,32 @@ import java.util.List;
  *   <li>{@code eg:<resource>:<tenant>} — entity generation: bumped when a write's ids are unknown.</li>
  *   <li>{@code ev:<resource>:<tenant>:<id>} — one entity's version: bumped by writes naming that id,
  *   so a write invalidates exactly the entities it touched.</li>
+ *   <li>{@code rg:<resource>} — the refresh generation of a materialized view, for all tenants at
+ *   once: bumped by every refresh, part of the version of every value read from the view.</li>
  *   <li>values: {@code v:<kind>:<resource>:<tenant>:<shape>@<version>}.</li>
  * </ul>
  */
 public final class CacheKeys {
   private final String prefix;
+  /** Resources read from materialized views: their values also depend on the refresh generation. */
+  private final Set<String> refreshed;
 
   public CacheKeys(String prefix) {
+    this(prefix, Set.of());
+  }
+
+  public CacheKeys(String prefix, Set<String> refreshed) {
     this.prefix = prefix;
+    this.refreshed = Set.copyOf(refreshed);
+  }
+
+  /** One counter per materialized view, not per tenant: a refresh changes every tenant's rows. */
+  public String refreshGeneration(String resource) {
+    return prefix + "rg:" + resource;
+  }
+
+  private void addRefreshGeneration(List<String> versions, String resource) {
+    if (refreshed.contains(resource)) versions.add(refreshGeneration(resource));
   }
 
   public String generation(String resource, long tenant) {
@@ -44,6 +63,8 @@ public final class CacheKeys {
     List<String> versions = new ArrayList<>();
     versions.add(generation(resource, tenant));
     for (String e : embedded) versions.add(generation(e, tenant));
+    addRefreshGeneration(versions, resource);
+    for (String e : embedded) addRefreshGeneration(versions, e);
     return new CacheSpec(resource, kind, prefix + "v:" + kind + ":" + resource + ":" + tenant + ":" + digest(canonicalQuery),
         versions, ttl);
   }
@@ -54,6 +75,8 @@ public final class CacheKeys {
     versions.add(entityGeneration(resource, tenant));
     versions.add(entityVersion(resource, tenant, id));
     for (String e : embedded) versions.add(generation(e, tenant));
+    addRefreshGeneration(versions, resource);
+    for (String e : embedded) addRefreshGeneration(versions, e);
     return new CacheSpec(resource, "entity", prefix + "v:e:" + resource + ":" + tenant + ":" + id + ":" + digest(shape),
         versions, ttl);
   }

@@ -80,6 +80,9 @@ public final class ResponseCache {
 
   private record Scope(String resource, long tenant) {}
 
+  /** The tenant of a pending Scope that stands for a materialized view's refresh (all tenants). */
+  private static final long REFRESH_SCOPE = Long.MIN_VALUE;
+
   private final Vertx vertx;
   private final Catalog catalog;
   private final CacheKeys keys;
@@ -99,7 +102,7 @@ public final class ResponseCache {
   public ResponseCache(Vertx vertx, SluiceConfig config, Catalog catalog, MeterRegistry registry, String databaseIdentity) {
     this.vertx = vertx;
     this.catalog = catalog;
-    this.keys = new CacheKeys(config.cache().keyPrefix() + databaseIdentity + ":");
+    this.keys = new CacheKeys(config.cache().keyPrefix() + databaseIdentity + ":", materializedViews(catalog));
     this.timeoutMs = config.redis().timeoutMs();
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.redis().url())
@@ -122,6 +125,14 @@ public final class ResponseCache {
 
   public CacheKeys keys() {
     return keys;
+  }
+
+  private static Set<String> materializedViews(Catalog catalog) {
+    Set<String> out = new java.util.HashSet<>();
+    catalog.all().values().forEach(r -> {
+      if (r.view() != null) out.add(r.name());
+    });
+    return out;
   }
 
   /** The tenant part of keys: the caller's tenant for tenant-scoped resources, 0 for shared ones. */
@@ -264,6 +275,21 @@ public final class ResponseCache {
     });
   }
 
+  /**
+   * Makes every cached value read from a materialized view unreachable, for all tenants, on every
+   * gateway: bumps the view's refresh generation. Call it after the refresh committed.
+   */
+  public Future<Void> invalidateRefresh(String resource) {
+    return redisCall(() -> evalBump(List.of(keys.refreshGeneration(resource)), "0", "1")).transform(ar -> {
+      if (ar.failed()) {
+        metrics.error("l2");
+        pending.add(new Scope(resource, REFRESH_SCOPE));
+        dropL1(resource);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
   /** True when Redis may be used: nothing pending, or everything pending replayed now. */
   private Future<Boolean> replayPending() {
     if (pending.isEmpty()) return Future.succeededFuture(breaker.state() != CircuitBreakerState.OPEN);
@@ -271,6 +297,10 @@ public final class ResponseCache {
     List<Scope> todo = new ArrayList<>(pending);
     List<String> bump = new ArrayList<>();
     for (Scope s : todo) {
+      if (s.tenant() == REFRESH_SCOPE) {
+        bump.add(keys.refreshGeneration(s.resource()));
+        continue;
+      }
       bump.add(keys.generation(s.resource(), s.tenant()));
       bump.add(keys.entityGeneration(s.resource(), s.tenant()));
     }
@@ -281,6 +311,12 @@ public final class ResponseCache {
           return true;
         })
         .otherwise(false);
+  }
+
+  /** Every tenant's L1 values of a resource (a materialized view refreshed while Redis was away). */
+  private void dropL1(String resource) {
+    String marker = ":" + resource + ":";
+    l1.asMap().keySet().removeIf(k -> k.contains(marker));
   }
 
   private void dropL1(String resource, long tenant) {
