@@ -92,7 +92,7 @@ public final class Gateway {
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), config.pg().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
-              .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, registry), 1))
+              .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))

@@ -36,21 +36,18 @@ final class StorageSettings {
     Settings p = resource.child("partitioning");
     String column = p.string("column", null);
     if (!fields.contains(column)) throw new ConfigException(p.key("column") + ": '" + column + "' is not an exposed field");
-    String intervalName = p.string("interval", "day");
-    Interval interval;
-    try {
-      interval = Interval.valueOf(intervalName.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(p.key("interval") + ": must be day, week or month, got '" + intervalName + "'");
-    }
-    String retireName = p.string("retire", "drop");
-    Retire retire;
-    try {
-      retire = Retire.valueOf(retireName.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(p.key("retire") + ": must be drop or detach, got '" + retireName + "'");
-    }
+    Interval interval = choice(p, "interval", "day", Interval.class, "day, week or month");
+    Retire retire = choice(p, "retire", "drop", Retire.class, "drop or detach");
     return new Partitioning(column, interval, p.integer("ahead", 3, 1, 1000),
         p.integer("retentionDays", 0, 0, 100 * 366), retire);
+  }
+
+  private static <E extends Enum<E>> E choice(Settings s, String name, String dflt, Class<E> type, String allowed) {
+    String value = s.string(name, dflt);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(s.key(name) + ": must be " + allowed + ", got '" + value + "'");
+    }
   }
 }

@@ -10,6 +10,8 @@ import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
+import dev.sluice.replica.CommitFence;
+import dev.sluice.replica.ReplicaSet;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,8 +43,9 @@ import java.util.logging.Logger;
  * gateway takes traffic, so writes into today's partition work from the start.
  *
  * <p>Admins also ask for it on the bus ({@link #ADMIN_REFRESH}, {@link #ADMIN_PARTITIONS}: resource
- * = the view or table) and see its state ({@link #ADMIN_MAINTENANCE}). A refresh bumps the view's
- * refresh generation in the cache after it commits, so no gateway serves the old rows afterwards.
+ * = the view or table) and see its state ({@link #ADMIN_MAINTENANCE}). After a refresh commits, reads
+ * wait for replicas that have it (a fence, as after a write) and the view's refresh generation in the
+ * cache moves, so no gateway serves the old rows afterwards.
  * Metrics: {@code sluice_view_refresh_seconds{resource}} (refreshes this gateway ran),
  * {@code sluice_view_age_seconds{resource}} (how old the view's data are, whoever refreshed it),
  * {@code sluice_view_generation{resource}}, {@code sluice_partitions{resource}},
@@ -64,6 +67,8 @@ public final class MaintenanceVerticle extends VerticleBase {
   private final Catalog catalog;
   private final ResponseCache cache;
   private final MeterRegistry registry;
+  private final ReplicaSet replicas;
+  private CommitFence fence;
   private final MaintenanceSettings settings;
   private final List<Resource> views = new ArrayList<>();
   private final List<Resource> partitioned = new ArrayList<>();
@@ -75,10 +80,12 @@ public final class MaintenanceVerticle extends VerticleBase {
   private long timer = -1;
   private boolean running;
 
-  public MaintenanceVerticle(SluiceConfig config, Catalog catalog, ResponseCache cache, MeterRegistry registry) {
+  public MaintenanceVerticle(SluiceConfig config, Catalog catalog, ResponseCache cache, ReplicaSet replicas,
+                             MeterRegistry registry) {
     this.config = config;
     this.catalog = catalog;
     this.cache = cache;
+    this.replicas = replicas;
     this.registry = registry;
     this.settings = MaintenanceSettings.from(config);
     for (Resource r : catalog.all().values()) {
@@ -97,6 +104,7 @@ public final class MaintenanceVerticle extends VerticleBase {
         .build();
     refresher = new ViewRefresher(pool);
     keeper = new PartitionKeeper(pool);
+    fence = new CommitFence(replicas, pool, vertx.eventBus());
     registerMeters();
     Future<Void> registered = Future.succeededFuture();
     for (Resource v : views) registered = registered.compose(x -> refresher.register(v));
@@ -186,7 +194,9 @@ public final class MaintenanceVerticle extends VerticleBase {
       s.generation = o.generation();
       s.refreshedAtMs = o.refreshedAt().toInstant().toEpochMilli();
       LOG.info("refreshed " + view.name() + " (generation " + o.generation() + ", " + o.durationMs() + " ms)");
-      return cache.invalidateRefresh(view.name()).map(o);
+      // Every tenant's reads wait for a replica that has the refresh (scope 0), before the cache
+      // generation moves: a value cached under the new generation is never the old rows.
+      return fence.afterCommit(List.of(0L)).compose(v -> cache.invalidateRefresh(view.name())).map(o);
     });
   }
 

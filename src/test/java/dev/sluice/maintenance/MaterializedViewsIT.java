@@ -28,13 +28,16 @@ class MaterializedViewsIT {
   static TestGateway gw;
   static Http http;
 
-  @BeforeAll
-  static void start() {
-    // Only admins refresh here, so each test knows exactly when the view changes.
-    JsonObject overrides = new JsonObject().put("resources", new JsonObject().put("lead_stats_daily",
+  /** Only admins refresh here, so each test knows exactly when the view changes. */
+  static JsonObject overrides() {
+    return new JsonObject().put("resources", new JsonObject().put("lead_stats_daily",
         new JsonObject().put("materializedView", new JsonObject().put("refreshSeconds", 0))))
         .put("maintenance", new JsonObject().put("intervalSeconds", 86_400));
-    gw = Http.await(TestGateway.start("views", overrides, List.of()));
+  }
+
+  @BeforeAll
+  static void start() {
+    gw = Http.await(TestGateway.start("views", overrides(), List.of()));
     http = new Http(gw.port);
     Http.Response r = http.send("POST", "/admin/refresh/lead_stats_daily", "demo-admin", null, null);
     assertEquals(200, r.status(), r.body());
@@ -119,6 +122,32 @@ class MaterializedViewsIT {
     assertEquals(1L, rows.getJsonObject(0).getLong("leads"));
     // tenant 2 has no lead that day, before or after
     assertEquals(0, ok(path, "demo-reader-2").getJsonArray("data").size());
+  }
+
+  @Test
+  @DisplayName("a refresh on one gateway makes another gateway's cached reads of the view, and only of the view, miss")
+  void refreshReachesEveryGateway() {
+    TestGateway other = Http.await(TestGateway.attach(gw, "views-b", overrides()));
+    try {
+      Http b = new Http(other.port);
+      String view = "/v1/lead_stats_daily?day=eq.2002-03-04";
+      String leads = "/v1/leads?limit=3";
+      assertEquals(0, b.get(view, "demo-reader").json().getJsonArray("data").size());
+      b.get(leads, "demo-reader");
+      assertEquals("hit", b.get(view, "demo-reader").header("X-Cache"));
+      assertEquals("hit", b.get(leads, "demo-reader").header("X-Cache"));
+      // straight into the table: the gateways' caches hear nothing of it
+      Http.await(gw.db.query("INSERT INTO leads (org_id, title, status, created_at) "
+          + "VALUES (1, 'older lead', 'lost', '2002-03-04 10:00:00+00')").execute());
+      assertEquals(200, http.send("POST", "/admin/refresh/lead_stats_daily", "demo-admin", null, null).status());
+
+      Http.Response after = b.get(view, "demo-reader");
+      assertEquals("miss", after.header("X-Cache"));
+      assertEquals(1, after.json().getJsonArray("data").size());
+      assertEquals("hit", b.get(leads, "demo-reader").header("X-Cache"), "a refresh leaves other resources' values alone");
+    } finally {
+      Http.await(other.close());
+    }
   }
 
   @Test

@@ -58,6 +58,17 @@ class PartitionsIT {
     return Partitioning.partitionName("events", day);
   }
 
+  /** A partition as the gateway would name it, made by hand (e.g. older than the retention). */
+  static void createDayPartition(LocalDate day) {
+    Http.await(gw.db.query("CREATE TABLE " + part(day) + " PARTITION OF events FOR VALUES FROM ('" + day
+        + " 00:00+00') TO ('" + day.plusDays(1) + " 00:00+00')").execute());
+  }
+
+  static long tablesNamed(String name) {
+    return Http.await(gw.db.preparedQuery("SELECT count(*) FROM pg_class WHERE relname = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(name))).iterator().next().getLong(0);
+  }
+
   @Test
   @DisplayName("at start the gateway has made today's partition and 7 ahead, and a pass adds none twice")
   void partitionsAhead() {
@@ -77,8 +88,7 @@ class PartitionsIT {
   @DisplayName("partitions past retention are dropped, hand-made ones are left alone, and a held lock makes the pass wait")
   void retention() {
     LocalDate old = TODAY.minusDays(120);
-    Http.await(gw.db.query("CREATE TABLE " + part(old) + " PARTITION OF events FOR VALUES FROM ('" + old
-        + " 00:00+00') TO ('" + old.plusDays(1) + " 00:00+00')").execute());
+    createDayPartition(old);
     Http.await(gw.db.query("CREATE TABLE events_archive_by_hand PARTITION OF events FOR VALUES FROM ('2000-01-01 00:00+00') "
         + "TO ('2000-02-01 00:00+00')").execute());
 
@@ -98,25 +108,46 @@ class PartitionsIT {
     Set<String> parts = partitions();
     assertFalse(parts.contains(part(old)));
     assertTrue(parts.contains("events_archive_by_hand"));
-    long tables = Http.await(gw.db.query("SELECT count(*) FROM pg_class WHERE relname = '" + part(old) + "'").execute())
-        .iterator().next().getLong(0);
+    long tables = tablesNamed(part(old));
     assertEquals(0, tables, "retire: drop removes the table");
+  }
+
+  @Test
+  @DisplayName("two gateways keeping the same table at once: one does the pass, the other waits its turn, nothing twice")
+  void twoGateways() {
+    TestGateway other = Http.await(TestGateway.attach(gw, "partitions-b",
+        new JsonObject().put("maintenance", new JsonObject().put("intervalSeconds", 86_400))));
+    try {
+      LocalDate old = TODAY.minusDays(150);
+      createDayPartition(old);
+      java.util.concurrent.CompletableFuture<Http.Response> a = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> http.send("POST", "/admin/partitions/events", "demo-admin", null, null));
+      Http.Response b = new Http(other.port).send("POST", "/admin/partitions/events", "demo-admin", null, null);
+      List<Http.Response> both = List.of(a.join(), b);
+      int retired = 0;
+      for (Http.Response r : both) {
+        assertTrue(r.status() == 200 || r.status() == 409, r.body());
+        if (r.status() == 200) retired += r.json().getJsonArray("retired").size();
+      }
+      assertEquals(1, retired, "the old partition is retired exactly once");
+      assertFalse(partitions().contains(part(old)));
+    } finally {
+      Http.await(other.close());
+    }
   }
 
   @Test
   @DisplayName("retire: detach keeps the old partition as a plain table, outside the partitioned one")
   void detach() {
     LocalDate old = TODAY.minusDays(200);
-    Http.await(gw.db.query("CREATE TABLE " + part(old) + " PARTITION OF events FOR VALUES FROM ('" + old
-        + " 00:00+00') TO ('" + old.plusDays(1) + " 00:00+00')").execute());
+    createDayPartition(old);
     Resource detaching = new Resource("events", "events", "id", ColumnType.INT8, "org_id", Map.of("id", ColumnType.INT8),
         List.of("id"), List.of(), Map.of(), List.of(), Map.of(), 0, 10, null,
         new Partitioning("occurred_at", Partitioning.Interval.DAY, 7, 90, Partitioning.Retire.DETACH));
     PartitionKeeper.Outcome o = Http.await(new PartitionKeeper(gw.db).keep(detaching));
     assertTrue(o.retired().contains(part(old)), o.toJson().encode());
     assertFalse(partitions().contains(part(old)));
-    long tables = Http.await(gw.db.query("SELECT count(*) FROM pg_class WHERE relname = '" + part(old) + "'").execute())
-        .iterator().next().getLong(0);
+    long tables = tablesNamed(part(old));
     assertEquals(1, tables);
   }
 
