@@ -49,7 +49,9 @@ import java.util.logging.Logger;
  * Metrics: {@code sluice_view_refresh_seconds{resource}} (refreshes this gateway ran),
  * {@code sluice_view_age_seconds{resource}} (how old the view's data are, whoever refreshed it),
  * {@code sluice_view_generation{resource}}, {@code sluice_partitions{resource}},
- * {@code sluice_partitions_created_total} and {@code sluice_partitions_retired_total}.
+ * {@code sluice_partition_creations_total} and {@code sluice_partition_retirements_total} (not
+ * "partitions_created": the Prometheus client reads a {@code _created} suffix as a counter's
+ * creation time and would clash with the {@code sluice_partitions} gauge).
  */
 public final class MaintenanceVerticle extends VerticleBase {
   public static final String ADMIN_REFRESH = "sluice.admin.refresh";
@@ -204,11 +206,11 @@ public final class MaintenanceVerticle extends VerticleBase {
     if (o.busy()) return null;
     partitionCounts.get(o.resource())[0] = o.partitions();
     if (!o.created().isEmpty()) {
-      Counter.builder("sluice.partitions.created").tag("resource", o.resource()).register(registry).increment(o.created().size());
+      Counter.builder("sluice.partition.creations").tag("resource", o.resource()).register(registry).increment(o.created().size());
       LOG.info(o.resource() + ": created partitions " + o.created());
     }
     if (!o.retired().isEmpty()) {
-      Counter.builder("sluice.partitions.retired").tag("resource", o.resource()).register(registry).increment(o.retired().size());
+      Counter.builder("sluice.partition.retirements").tag("resource", o.resource()).register(registry).increment(o.retired().size());
       LOG.info(o.resource() + ": retired partitions " + o.retired());
     }
     return null;

@@ -81,7 +81,9 @@ class PartitionsIT {
     JsonObject events = status.getJsonArray("partitioned").getJsonObject(0);
     assertEquals("events", events.getString("resource"));
     assertTrue(events.getJsonArray("partitions").size() >= 8);
-    assertTrue(http.get("/metrics", null).body().contains("sluice_partitions{resource=\"events\"}"));
+    String metrics = http.get("/metrics", null).body();
+    assertTrue(metrics.contains("sluice_partitions{resource=\"events\"}"), metrics);
+    assertTrue(metrics.contains("sluice_partition_creations_total{resource=\"events\"} 8"), metrics);
   }
 
   @Test
