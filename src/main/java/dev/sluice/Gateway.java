@@ -12,6 +12,8 @@ import dev.sluice.data.Migrator;
 import dev.sluice.data.PgVerticle;
 import dev.sluice.demo.DemoLoader;
 import dev.sluice.http.HttpVerticle;
+import dev.sluice.maintenance.MaintenanceVerticle;
+import dev.sluice.maintenance.StorageCheck;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
 import dev.sluice.replica.ReplicaMonitor;
@@ -35,8 +37,9 @@ import java.util.logging.Logger;
 
 /**
  * Brings a gateway up in order, failing loudly at the first step that fails: migrate, verify the
- * catalog against the live schema, load demo data if the database is empty, then deploy the
- * metrics, cache, replica monitor (with replicas), Postgres, write and vector verticles, and the
+ * catalog against the live schema (materialized views and partitioned tables included), load demo
+ * data if the database is empty, then deploy the metrics, cache, replica monitor (with replicas),
+ * Postgres, write, maintenance (views and partitions) and vector verticles, and the
  * HTTP verticle last (it only takes traffic when everything behind it is up). {@link #close}
  * undeploys in reverse, HTTP first, so in-flight requests drain while the data verticles still
  * answer them.
@@ -74,6 +77,7 @@ public final class Gateway {
           return SchemaVerifier.verify(maintenance, config.resources());
         })
         .compose(catalog -> VectorIndexes.verify(maintenance, catalog, VectorSettings.from(config)).map(catalog))
+        .compose(catalog -> StorageCheck.verify(maintenance, catalog).map(catalog))
         .compose(catalog -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(catalog))
         .compose(catalog -> databaseIdentity(maintenance).map(id -> new Object[] {catalog, id}))
         .eventually(maintenance::close)
@@ -88,6 +92,7 @@ public final class Gateway {
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), pgInstances(config)))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The key scheme. Every key carries the tenant, so no cross-tenant hit is possible.
@@ -19,6 +20,8 @@ import java.util.List;
  *   <li>{@code eg:<resource>:<tenant>} — entity generation: bumped when a write's ids are unknown.</li>
  *   <li>{@code ev:<resource>:<tenant>:<id>} — one entity's version: bumped by writes naming that id,
  *   so a write invalidates exactly the entities it touched.</li>
+ *   <li>{@code rg:<resource>} — the refresh generation of a materialized view, for all tenants at
+ *   once: bumped by every refresh, part of the version of every value read from the view.</li>
  *   <li>values: {@code v:<kind>:<resource>:<tenant>:<shape>[:<values>]@<version>}.</li>
  * </ul>
  */
@@ -29,9 +32,25 @@ public final class CacheKeys {
    * so a hit does not hash its shape every time (bounded: shapes come from clients).
    */
   private final Cache<String, String> shapes = Caffeine.newBuilder().maximumSize(10_000).build();
+  /** Resources read from materialized views: their values also depend on the refresh generation. */
+  private final Set<String> refreshed;
 
   public CacheKeys(String prefix) {
+    this(prefix, Set.of());
+  }
+
+  public CacheKeys(String prefix, Set<String> refreshed) {
     this.prefix = prefix;
+    this.refreshed = Set.copyOf(refreshed);
+  }
+
+  /** One counter per materialized view, not per tenant: a refresh changes every tenant's rows. */
+  public String refreshGeneration(String resource) {
+    return prefix + "rg:" + resource;
+  }
+
+  private void addRefreshGeneration(List<String> versions, String resource) {
+    if (refreshed.contains(resource)) versions.add(refreshGeneration(resource));
   }
 
   private String shape(String text) {
@@ -61,6 +80,8 @@ public final class CacheKeys {
     List<String> versions = new ArrayList<>();
     versions.add(generation(resource, tenant));
     for (String e : embedded) versions.add(generation(e, tenant));
+    addRefreshGeneration(versions, resource);
+    for (String e : embedded) addRefreshGeneration(versions, e);
     return new CacheSpec(resource, kind, prefix + "v:" + kind + ":" + resource + ":" + tenant + ":" + shape(shape) + ":" + digest(values),
         versions, ttl);
   }
@@ -71,6 +92,8 @@ public final class CacheKeys {
     versions.add(entityGeneration(resource, tenant));
     versions.add(entityVersion(resource, tenant, id));
     for (String e : embedded) versions.add(generation(e, tenant));
+    addRefreshGeneration(versions, resource);
+    for (String e : embedded) addRefreshGeneration(versions, e);
     return new CacheSpec(resource, "entity", prefix + "v:e:" + resource + ":" + tenant + ":" + id + ":" + shape(shape),
         versions, ttl);
   }

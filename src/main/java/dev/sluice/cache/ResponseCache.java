@@ -123,6 +123,9 @@ public final class ResponseCache {
 
   private record Scope(String resource, long tenant) {}
 
+  /** The tenant of a pending Scope that stands for a materialized view's refresh (all tenants). */
+  private static final long REFRESH_SCOPE = Long.MIN_VALUE;
+
   private final Vertx vertx;
   private final Catalog catalog;
   private final CacheKeys keys;
@@ -145,7 +148,7 @@ public final class ResponseCache {
   public ResponseCache(Vertx vertx, SluiceConfig config, Catalog catalog, MeterRegistry registry, String databaseIdentity) {
     this.vertx = vertx;
     this.catalog = catalog;
-    this.keys = new CacheKeys(config.cache().keyPrefix() + databaseIdentity + ":");
+    this.keys = new CacheKeys(config.cache().keyPrefix() + databaseIdentity + ":", materializedViews(catalog));
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.redis().url())
         .setMaxPoolSize(config.redis().poolSize())
@@ -171,6 +174,14 @@ public final class ResponseCache {
 
   public CacheKeys keys() {
     return keys;
+  }
+
+  private static Set<String> materializedViews(Catalog catalog) {
+    Set<String> out = new java.util.HashSet<>();
+    catalog.all().values().forEach(r -> {
+      if (r.view() != null) out.add(r.name());
+    });
+    return out;
   }
 
   /** The tenant part of keys: the caller's tenant for tenant-scoped resources, 0 for shared ones. */
@@ -339,6 +350,26 @@ public final class ResponseCache {
   }
 
   /**
+   * Makes every cached value read from a materialized view unreachable, for all tenants, on every
+   * gateway: bumps the view's refresh generation (Redis, then this node, then the broadcast). Call
+   * it after the refresh committed.
+   */
+  public Future<Void> invalidateRefresh(String resource) {
+    List<String> bump = List.of(keys.refreshGeneration(resource));
+    List<String> args = List.of("", "1", bump.get(0), "0", "1");
+    return redisCall(() -> eval(BUMP_SCRIPT, args)).transform(ar -> {
+      if (ar.failed()) {
+        metrics.error("l2");
+        pending.add(new Scope(resource, REFRESH_SCOPE));
+      }
+      local.bump(bump);
+      vertx.eventBus().publish(BUMPED, new JsonObject().put("node", node).put("resource", resource)
+          .put("refresh", true).put("at", epochMicros()));
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
    * Another node's write, as broadcast on {@link #BUMPED}: bump the same counters here. Redis was
    * bumped by the writer already. The delay from the writer's bump to here is the window in which
    * this node could still serve the old value; it is recorded as sluice_cache_invalidation_delivery.
@@ -348,7 +379,8 @@ public final class ResponseCache {
     String resource = bumped.getString("resource");
     if (resource == null || !catalog.all().containsKey(resource)) return;
     JsonArray ids = bumped.getJsonArray("ids");
-    local.bump(bumpKeys(resource, bumped.getLong("scope", 0L), ids == null ? null : ids.getList()));
+    local.bump(bumped.getBoolean("refresh", false) ? List.of(keys.refreshGeneration(resource))
+        : bumpKeys(resource, bumped.getLong("scope", 0L), ids == null ? null : ids.getList()));
     Long at = bumped.getLong("at");
     if (at != null) metrics.delivery(Math.max(0, epochMicros() - at));
   }
@@ -376,6 +408,10 @@ public final class ResponseCache {
     List<Scope> todo = new ArrayList<>(pending);
     List<String> bump = new ArrayList<>();
     for (Scope s : todo) {
+      if (s.tenant() == REFRESH_SCOPE) {
+        bump.add(keys.refreshGeneration(s.resource()));
+        continue;
+      }
       bump.add(keys.generation(s.resource(), s.tenant()));
       bump.add(keys.entityGeneration(s.resource(), s.tenant()));
     }

@@ -23,7 +23,18 @@ public record Resource(
     List<String> fullText,
     Map<String, VectorSpec> vectors,
     int cacheTtlSeconds,
-    int maxLimit) {
+    int maxLimit,
+    MaterializedView view,
+    Partitioning partitioning) {
+
+  /** A plain table: neither a materialized view nor partitioned by the gateway. */
+  public Resource(String name, String table, String primaryKey, ColumnType primaryKeyType, String tenantColumn,
+                  Map<String, ColumnType> fields, List<String> defaultSelect, List<String> sortable,
+                  Map<String, Relation> relations, List<String> fullText, Map<String, VectorSpec> vectors,
+                  int cacheTtlSeconds, int maxLimit) {
+    this(name, table, primaryKey, primaryKeyType, tenantColumn, fields, defaultSelect, sortable, relations, fullText,
+        vectors, cacheTtlSeconds, maxLimit, null, null);
+  }
 
   /**
    * A verified relation. For ONE, {@code column} is ours and points at the target's primary key;
@@ -33,6 +44,11 @@ public record Resource(
 
   public boolean tenantScoped() {
     return tenantColumn != null;
+  }
+
+  /** Materialized views are read-only: the gateway refreshes them, clients never write them. */
+  public boolean writable() {
+    return view == null;
   }
 
   public boolean hasField(String f) {

@@ -19,9 +19,14 @@ import java.util.Map;
  * column's type, so a typo in the configuration fails the start instead of a request.
  */
 public final class SchemaVerifier {
+  // pg_catalog rather than information_schema.columns, which leaves out materialized views.
   private static final String COLUMNS_SQL =
-      "SELECT table_name, column_name, udt_name FROM information_schema.columns "
-          + "WHERE table_schema = current_schema() AND table_name = ANY($1)";
+      "SELECT c.relname::text, a.attname::text, t.typname::text FROM pg_attribute a "
+          + "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type d ON d.oid = a.atttypid "
+          // a domain column has its base type, as information_schema's udt_name says
+          + "JOIN pg_type t ON t.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END "
+          + "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1) "
+          + "AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped";
 
   private SchemaVerifier() {}
 
@@ -78,7 +83,7 @@ public final class SchemaVerifier {
       });
       out.put(s.name(), new Resource(s.name(), s.table(), s.primaryKey(), pkType, s.tenantColumn(), fields,
           List.copyOf(defaultSelect), s.sortable(), relations, s.fullText(), s.vectors(), s.cacheTtlSeconds(),
-          s.maxLimit()));
+          s.maxLimit(), s.view(), s.partitioning()));
     }
     return new Catalog(out);
   }

@@ -244,7 +244,8 @@ public record SluiceConfig(
       out.add(new ResourceSpec(name, table, pk, tenant, List.copyOf(fields), List.copyOf(sortable),
           relations, List.copyOf(fullText), vectors,
           s.integer("cacheTtlSeconds", 60, 0, 86_400 * 30),
-          s.integer("maxLimit", globalMaxLimit, 1, globalMaxLimit)));
+          s.integer("maxLimit", globalMaxLimit, 1, globalMaxLimit),
+          StorageSettings.view(s), StorageSettings.partitioning(s, table, fieldSet)));
     }
     // Relations must point at declared resources.
     Set<String> names = new HashSet<>();

@@ -67,6 +67,19 @@ record Ordering(List<Key> keys, String canonical) {
   }
 
   /**
+   * On a table partitioned by the leading key: the bound that predicate implies on that key alone
+   * ({@code key <= v} descending, {@code >=} ascending). PostgreSQL prunes partitions on plain
+   * comparisons of the partition key, not on row-value comparisons, so without it every partition
+   * past the cursor would still be opened.
+   */
+  void renderLeadingBound(StringBuilder sql, String alias, String partitionColumn, List<Object> values, SqlParams params) {
+    Key first = keys.get(0);
+    if (!first.column().equals(partitionColumn)) return;
+    sql.append(" AND ").append(alias).append('.').append(first.column()).append(first.desc() ? " <= " : " >= ")
+        .append(params.bind(values.get(0)));
+  }
+
+  /**
    * The keyset predicate "after these values". One row-value comparison when every key runs the
    * same way (a composite index serves it directly); the expanded OR form otherwise.
    */

@@ -79,7 +79,11 @@ final class PageReader {
       countSql = "exact".equals(count) ? "SELECT count(*)" + cw : "EXPLAIN (FORMAT JSON) SELECT 1" + cw;
     }
 
-    if (after != null) order.renderAfter(where, T, Cursor.decode(after, r.name(), order, filters), params);
+    if (after != null) {
+      List<Object> cursor = Cursor.decode(after, r.name(), order, filters);
+      order.renderAfter(where, T, cursor, params);
+      if (r.partitioning() != null) order.renderLeadingBound(where, T, r.partitioning().column(), cursor, params);
+    }
     // The rows are chosen in an inner query on plain columns; only the page's rows get their JSON
     // built (and relations embedded) in the outer one. Projecting in a single level would build
     // JSON for every row a sort or an OFFSET passes over.

@@ -117,6 +117,10 @@ final class WriteSchema {
   /** The targets by resource name; 404 for undeclared ones, as reads do. */
   static WriteTarget require(Map<String, WriteTarget> targets, Catalog catalog, String name) {
     Resource r = catalog.require(name);
+    if (!r.writable()) {
+      throw new ApiError(405, "read_only", "Resource '" + r.name() + "' is a materialized view: it is read-only "
+          + "(admins refresh it with POST /admin/refresh/" + r.name() + ").");
+    }
     WriteTarget t = targets.get(r.name());
     if (t == null) throw ApiError.notFound("No resource named '" + r.name() + "'.");
     return t;

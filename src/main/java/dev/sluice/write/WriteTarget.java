@@ -82,7 +82,7 @@ final class WriteTarget {
    * of another unique key (comma-separated exposed fields).
    */
   List<Column> conflictKey(String spec) {
-    if (spec == null || spec.isBlank()) return List.of(primaryKey);
+    if (spec == null || spec.isBlank()) return primaryConflictKey();
     List<String> names = new ArrayList<>();
     for (String part : spec.split(",")) names.add(part.trim());
     for (List<String> key : uniqueKeys) {
@@ -101,6 +101,18 @@ final class WriteTarget {
       if (key.stream().allMatch(n -> byName.containsKey(n) && byName.get(n).exposed())) allowed.add(String.join(",", key));
     }
     throw ApiError.badRequest("conflictKey must name a unique key of '" + name() + "': " + String.join(" or ", allowed) + ".");
+  }
+
+  /**
+   * The catalog's primary key, or, on a partitioned table, the table's primary key: PostgreSQL makes
+   * it include the partition column, so the catalog's key alone is no conflict target there.
+   */
+  private List<Column> primaryConflictKey() {
+    if (resource.partitioning() == null) return List.of(primaryKey);
+    Column partitionColumn = byName.get(resource.partitioning().column());
+    List<Column> key = List.of(primaryKey, partitionColumn);
+    return uniqueKeys.stream().anyMatch(k -> k.size() == 1 && k.get(0).equals(primaryKey.name()))
+        ? List.of(primaryKey) : key;
   }
 
   /** A field name from the database, if the API exposes it (internal names never reach a client). */

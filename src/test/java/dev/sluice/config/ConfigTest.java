@@ -111,7 +111,7 @@ class ConfigTest {
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     try {
       SluiceConfig c = dev.sluice.support.Http.await(ConfigLoader.load(vertx, Map.of(), null));
-      assertEquals(4, c.resources().size());
+      assertEquals(6, c.resources().size());
       assertTrue(c.apiKeys().lookup("demo-reader").isPresent());
     } finally {
       vertx.close();
