@@ -1,5 +1,6 @@
 package dev.sluice.data;
 
+import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.Kind;
 import dev.sluice.error.ApiError;
@@ -25,9 +26,9 @@ record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offs
 
   static EmbedOptions parse(Resource target, Resource.Relation rel, String path, JsonObject params, int embedMaxRows) {
     Filters filters = Filters.parse(target, params, NOT_FILTERS);
-    String order = params.getString("order");
-    String limit = params.getString("limit");
-    String offset = params.getString("offset");
+    String order = DataRequest.param(params, "order");
+    String limit = DataRequest.param(params, "limit");
+    String offset = DataRequest.param(params, "offset");
     if (rel.kind() == Kind.ONE && (order != null || limit != null || offset != null)) {
       throw ApiError.badRequest(path + " is a to-one relation: order, limit and offset go with to-many relations.");
     }

@@ -177,22 +177,20 @@ final class PageReader {
   }
 
   static int parseNonNegative(String name, String text) {
-    try {
-      int v = Integer.parseInt(text);
-      if (v >= 0) return v;
-    } catch (NumberFormatException ignored) {
-      // fall through to the 400
-    }
-    throw ApiError.badRequest(name + " must be a whole number of at least 0.");
+    return parseAtLeast(name, text, 0);
   }
 
   static int parsePositive(String name, String text) {
+    return parseAtLeast(name, text, 1);
+  }
+
+  private static int parseAtLeast(String name, String text, int min) {
     try {
       int v = Integer.parseInt(text);
-      if (v >= 1) return v;
+      if (v >= min) return v;
     } catch (NumberFormatException ignored) {
       // fall through to the 400
     }
-    throw ApiError.badRequest(name + " must be a whole number of at least 1.");
+    throw ApiError.badRequest(name + " must be a whole number of at least " + min + ".");
   }
 }
