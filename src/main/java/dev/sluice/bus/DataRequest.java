@@ -40,6 +40,11 @@ public record DataRequest(String resource, long tenant, String id, JsonObject qu
 
   /** A query parameter as one string; a repeated key is a client error for single-valued parameters. */
   public String param(String name) {
+    return param(query, name);
+  }
+
+  /** A parameter of {@code query} given once, as text (a repeated one is a 400). */
+  public static String param(io.vertx.core.json.JsonObject query, String name) {
     Object v = query.getValue(name);
     if (v == null) return null;
     if (v instanceof io.vertx.core.json.JsonArray a) {

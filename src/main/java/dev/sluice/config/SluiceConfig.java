@@ -51,7 +51,8 @@ public record SluiceConfig(
 
   public record Cache(int l1MaxEntries, String keyPrefix, int l1MaxAgeMs) {}
 
-  public record Reads(int defaultLimit, int maxLimit, int maxOffset, int coalesceMaxBatch) {}
+  /** @param embedMaxRows the most rows one to-many embed returns (a request's {@code <relation>.limit} above it: 400) */
+  public record Reads(int defaultLimit, int maxLimit, int maxOffset, int coalesceMaxBatch, int embedMaxRows) {}
 
   public record Demo(boolean load, int leads, String documentsPath, int documentsLimit) {}
 
@@ -110,7 +111,8 @@ public record SluiceConfig(
         rd.integer("defaultLimit", 20, 1, 100_000),
         rd.integer("maxLimit", 1000, 1, 100_000),
         rd.integer("maxOffset", 10_000, 0, 100_000_000),
-        rd.integer("coalesceMaxBatch", 256, 1, 10_000));
+        rd.integer("coalesceMaxBatch", 256, 1, 10_000),
+        rd.integer("embedMaxRows", 100, 1, 100_000));
     if (reads.defaultLimit() > reads.maxLimit()) {
       throw new ConfigException("reads.defaultLimit: must not exceed reads.maxLimit (" + reads.maxLimit() + ")");
     }

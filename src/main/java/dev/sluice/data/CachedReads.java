@@ -8,7 +8,6 @@ import dev.sluice.replica.ReplicaRouter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -40,8 +39,7 @@ final class CachedReads {
     long tenant = req.tenant();
     Supplier<Future<Buffer>> load = () -> router.read(tenant, s -> s.points().get(plan, tenant));
     if (req.noCache()) return load.get().map(json -> new DataReply(json, "miss"));
-    List<String> embedded = new ArrayList<>();
-    plan.selection().embeds().forEach(e -> embedded.add(e.relation().target()));
+    List<String> embedded = plan.selection().embeddedResources();
     String resource = plan.resource().name();
     CacheSpec spec = cache.keys().entity(resource, cache.scope(resource, req.tenant()), plan.id(),
         plan.selection().shapeKey(), embedded, plan.resource().cacheTtlSeconds());

@@ -15,21 +15,32 @@ import java.util.TreeMap;
 /**
  * PostgREST-style filters ({@code status=eq.new}, {@code id=in.(1,2)}, {@code title=ilike.*roof*},
  * {@code text=fts.postgres}, each optionally negated with {@code not.}), typed against the column
- * types. Column names come from the catalog; every value is a bind parameter.
+ * types, and PostgREST's logic trees ({@code or=(status.eq.new,and(priority.gte.4,not.title.like.*x*))},
+ * {@code and=(...)}, {@code not.or=(...)}; see {@link LogicTree}). The parse is a tree of
+ * {@link Node}s, all joined by AND at the top, rendered to SQL in one place. Column names come from
+ * the catalog; every value is a bind parameter.
  */
 public final class Filters {
   /** Query parameters that are not filters. */
   static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
+  /** The keys of logic trees, as PostgREST spells them. */
+  static final Set<String> LOGIC = Set.of("or", "and", "not.or", "not.and");
 
   enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
 
-  record Filter(String column, ColumnType type, Op op, boolean negated, Object value) {}
+  /** A node of the filter tree: one column's filter, or a group of nodes joined by AND or OR. */
+  sealed interface Node permits Filter, Group {}
 
-  private final List<Filter> filters;
+  record Filter(String column, ColumnType type, Op op, boolean negated, Object value) implements Node {}
+
+  record Group(boolean or, boolean negated, List<Node> children) implements Node {}
+
+  /** The top-level nodes, joined by AND. */
+  private final List<Node> filters;
   /** Canonical text of the filters, to bind cursors and cache keys to them. */
   private final String canonical;
 
-  private Filters(List<Filter> filters, String canonical) {
+  private Filters(List<Node> filters, String canonical) {
     this.filters = filters;
     this.canonical = canonical;
   }
@@ -39,26 +50,37 @@ public final class Filters {
   }
 
   public static Filters parse(Resource resource, JsonObject query, Set<String> reserved) {
-    List<Filter> out = new ArrayList<>();
+    List<Node> out = new ArrayList<>();
     TreeMap<String, List<String>> canonical = new TreeMap<>();
     for (String key : query.fieldNames()) {
       if (reserved.contains(key)) continue;
+      if (LOGIC.contains(key)) {
+        for (String v : values(query.getValue(key))) {
+          out.add(LogicTree.parse(resource, key, v));
+          canonical.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+        }
+        continue;
+      }
       ColumnType type = resource.fields().get(key);
       if (type == null) {
         throw ApiError.badRequest("Unknown filter field '" + Selection.printable(key) + "'.",
             new JsonObject().put("allowed", new JsonArray(new ArrayList<>(resource.fields().keySet()))));
       }
-      Object raw = query.getValue(key);
-      List<String> values = new ArrayList<>();
-      if (raw instanceof JsonArray a) a.forEach(v -> values.add(String.valueOf(v)));
-      else values.add(String.valueOf(raw));
-      for (String v : values) {
+      for (String v : values(query.getValue(key))) {
         out.add(parseOne(resource, key, type, v));
         canonical.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
       }
     }
     canonical.values().forEach(java.util.Collections::sort);
     return new Filters(List.copyOf(out), canonical.toString());
+  }
+
+  /** A parameter's values: one, or each of a repeated key's. */
+  private static List<String> values(Object raw) {
+    List<String> values = new ArrayList<>();
+    if (raw instanceof JsonArray a) a.forEach(v -> values.add(String.valueOf(v)));
+    else values.add(String.valueOf(raw));
+    return values;
   }
 
   /** Parses a filter string such as "section=eq.web&priority=gte.3" (the search body's form). */
@@ -80,7 +102,8 @@ public final class Filters {
     return parse(resource, q, Set.of());
   }
 
-  private static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
+  /** One column's filter: {@code spec} is "[not.]operator.value", as in {@code status=not.eq.new}. */
+  static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
     boolean negated = false;
     String s = spec;
     if (s.startsWith("not.")) {
@@ -169,33 +192,67 @@ public final class Filters {
     return canonical;
   }
 
-  /** Appends " AND ..." for each filter. */
-  public void render(StringBuilder sql, String alias, SqlParams params) {
-    for (Filter f : filters) {
-      sql.append(" AND ");
-      if (f.negated()) sql.append("NOT ");
-      String col = alias + "." + f.column();
-      switch (f.op()) {
-        case EQ -> sql.append(col).append(" = ").append(params.bind(f.value()));
-        case NEQ -> sql.append(col).append(" <> ").append(params.bind(f.value()));
-        case GT -> sql.append(col).append(" > ").append(params.bind(f.value()));
-        case GTE -> sql.append(col).append(" >= ").append(params.bind(f.value()));
-        case LT -> sql.append(col).append(" < ").append(params.bind(f.value()));
-        case LTE -> sql.append(col).append(" <= ").append(params.bind(f.value()));
-        case IN -> sql.append(col).append(" = ANY(").append(params.bind(f.value())).append("::")
-            .append(f.type().pgName).append("[])");
-        case LIKE -> sql.append(col).append(" LIKE ").append(params.bind(f.value()));
-        case ILIKE -> sql.append(col).append(" ILIKE ").append(params.bind(f.value()));
-        case FTS -> sql.append("to_tsvector('english', ").append(col).append(") @@ plainto_tsquery('english', ")
-            .append(params.bind(f.value())).append(')');
-        case IS -> sql.append(col).append(switch ((String) f.value()) {
-          case "null" -> " IS NULL";
-          case "not_null" -> " IS NOT NULL";
-          case "true" -> " IS TRUE";
-          case "false" -> " IS FALSE";
-          default -> " IS UNKNOWN";
-        });
-      }
+  /**
+   * The value of the top-level, not negated {@code fts} filter on {@code column}, or null: what a
+   * ranked order ({@code order=rank(text).desc}) ranks by.
+   */
+  Object ftsQuery(String column) {
+    for (Node n : filters) {
+      if (n instanceof Filter f && f.op() == Op.FTS && !f.negated() && f.column().equals(column)) return f.value();
     }
+    return null;
+  }
+
+  /** Appends " AND ..." for each top-level node. */
+  public void render(StringBuilder sql, String alias, SqlParams params) {
+    for (Node n : filters) {
+      sql.append(" AND ");
+      render(sql, alias, params, n);
+    }
+  }
+
+  private static void render(StringBuilder sql, String alias, SqlParams params, Node node) {
+    if (node instanceof Group g) {
+      if (g.negated()) sql.append("NOT ");
+      sql.append('(');
+      for (int i = 0; i < g.children().size(); i++) {
+        if (i > 0) sql.append(g.or() ? " OR " : " AND ");
+        render(sql, alias, params, g.children().get(i));
+      }
+      sql.append(')');
+      return;
+    }
+    Filter f = (Filter) node;
+    if (f.negated()) sql.append("NOT ");
+    String col = alias + "." + f.column();
+    switch (f.op()) {
+      case EQ -> sql.append(col).append(" = ").append(params.bind(f.value()));
+      case NEQ -> sql.append(col).append(" <> ").append(params.bind(f.value()));
+      case GT -> sql.append(col).append(" > ").append(params.bind(f.value()));
+      case GTE -> sql.append(col).append(" >= ").append(params.bind(f.value()));
+      case LT -> sql.append(col).append(" < ").append(params.bind(f.value()));
+      case LTE -> sql.append(col).append(" <= ").append(params.bind(f.value()));
+      case IN -> sql.append(col).append(" = ANY(").append(params.bind(f.value())).append("::")
+          .append(f.type().pgName).append("[])");
+      case LIKE -> sql.append(col).append(" LIKE ").append(params.bind(f.value()));
+      case ILIKE -> sql.append(col).append(" ILIKE ").append(params.bind(f.value()));
+      case FTS -> sql.append(tsvector(col)).append(" @@ ").append(tsquery(params.bind(f.value())));
+      case IS -> sql.append(col).append(switch ((String) f.value()) {
+        case "null" -> " IS NULL";
+        case "not_null" -> " IS NOT NULL";
+        case "true" -> " IS TRUE";
+        case "false" -> " IS FALSE";
+        default -> " IS UNKNOWN";
+      });
+    }
+  }
+
+  /** The document side of full-text search; the same expression as the GIN index, so the index serves it. */
+  static String tsvector(String column) {
+    return "to_tsvector('english', " + column + ")";
+  }
+
+  static String tsquery(String param) {
+    return "plainto_tsquery('english', " + param + ")";
   }
 }

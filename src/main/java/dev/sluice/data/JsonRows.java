@@ -34,12 +34,17 @@ final class JsonRows {
 
   /** The selected fields as plain columns, then one {@code (subquery)::text} per embedded relation. */
   static String columns(Selection sel, String alias, String tenantParam) {
+    return columns(sel, alias, tenantParam, null);
+  }
+
+  /** @param params where the embeds' own filters and limits bind their values (null when they have none) */
+  static String columns(Selection sel, String alias, String tenantParam, SqlParams params) {
     StringBuilder sb = new StringBuilder();
     for (String f : sel.fields()) sb.append(sb.length() == 0 ? "" : ", ").append(alias).append('.').append(f);
     int n = 0;
     for (Selection.Embed e : sel.embeds()) {
       sb.append(sb.length() == 0 ? "" : ", ").append(JsonProjection.embed(sel.resource(), e, alias, alias + "_" + n++,
-          tenantParam)).append("::text");
+          tenantParam, params)).append("::text");
     }
     return sb.toString();
   }

@@ -39,9 +39,10 @@ final class PageReader {
 
   PageQuery plan(DataRequest req) {
     Resource r = catalog.require(req.resource());
-    Selection sel = Selection.parse(catalog, r, req.param("select"));
-    Filters filters = Filters.parse(r, req.query());
-    Ordering order = Ordering.parse(r, req.param("order"));
+    QueryScopes scopes = QueryScopes.split(req.query());
+    Selection sel = Selection.parse(catalog, r, req.param("select"), scopes, limits.embedMaxRows());
+    Filters filters = Filters.parse(r, scopes.root());
+    Ordering order = Ordering.parse(r, req.param("order"), filters);
     int limit = parseLimit(req.param("limit"), r.maxLimit());
     String pageParam = req.param("page");
     String after = req.param("after");
@@ -79,27 +80,31 @@ final class PageReader {
       countSql = "exact".equals(count) ? "SELECT count(*)" + cw : "EXPLAIN (FORMAT JSON) SELECT 1" + cw;
     }
 
+    // order=rank(col): the rank of the col=fts filter's query, computed by the inner query.
+    String rankOf = order.rankOf();
+    String rank = rankOf == null ? null : "ts_rank(" + Filters.tsvector(T + "." + rankOf) + ", "
+        + Filters.tsquery(params.bind(filters.ftsQuery(rankOf))) + ")";
     if (after != null) {
       List<Object> cursor = Cursor.decode(after, r.name(), order, filters);
-      order.renderAfter(where, T, cursor, params);
+      order.renderAfter(where, T, cursor, params, rank);
       if (r.partitioning() != null) order.renderLeadingBound(where, T, r.partitioning().column(), cursor, params);
     }
     // The rows are chosen in an inner query on plain columns; only the page's rows get their JSON
     // built (and relations embedded) in the outer one. Projecting in a single level would build
     // JSON for every row a sort or an OFFSET passes over.
-    StringBuilder inner = new StringBuilder("SELECT ").append(T).append(".*").append(where).append(order.orderBy(T));
+    StringBuilder inner = new StringBuilder("SELECT ").append(T).append(".*");
+    if (rank != null) inner.append(", ").append(rank).append(" AS ").append(Ordering.RANK_COLUMN);
+    inner.append(where).append(order.orderBy(T, rank));
     if (page == null) {
       inner.append(" LIMIT ").append(params.bind(limit + 1)); // one more row tells whether a next page exists
     } else {
       inner.append(" LIMIT ").append(params.bind(limit)).append(" OFFSET ").append(params.bind((long) (page - 1) * limit));
     }
-    StringBuilder sql = new StringBuilder("SELECT ").append(JsonRows.columns(sel, T, tenant == null ? "NULL" : tenant));
+    StringBuilder sql = new StringBuilder("SELECT ").append(JsonRows.columns(sel, T, tenant == null ? "NULL" : tenant, params));
     for (Ordering.Key k : order.keys()) sql.append(", ").append(T).append('.').append(k.column());
     sql.append(" FROM (").append(inner).append(") ").append(T).append(order.orderBy(T));
-    List<String> embedded = new ArrayList<>();
-    sel.embeds().forEach(e -> embedded.add(e.relation().target()));
     return new PageQuery(sql.toString(), params, r, order, filters, limit, page, count, countSql, countParams,
-        List.copyOf(embedded), sel);
+        List.copyOf(sel.embeddedResources()), sel);
   }
 
   /** Runs a planned page; the total (offset pages with count) comes from {@code counter}, e.g. through a cache. */
@@ -175,13 +180,21 @@ final class PageReader {
     return limit;
   }
 
+  static int parseNonNegative(String name, String text) {
+    return parseAtLeast(name, text, 0);
+  }
+
   static int parsePositive(String name, String text) {
+    return parseAtLeast(name, text, 1);
+  }
+
+  private static int parseAtLeast(String name, String text, int min) {
     try {
       int v = Integer.parseInt(text);
-      if (v >= 1) return v;
+      if (v >= min) return v;
     } catch (NumberFormatException ignored) {
       // fall through to the 400
     }
-    throw ApiError.badRequest(name + " must be a whole number of at least 1.");
+    throw ApiError.badRequest(name + " must be a whole number of at least " + min + ".");
   }
 }

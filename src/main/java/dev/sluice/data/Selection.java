@@ -2,6 +2,7 @@ package dev.sluice.data;
 
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.ResourceSpec.Kind;
 import dev.sluice.error.ApiError;
 import io.vertx.core.json.JsonObject;
 
@@ -12,21 +13,37 @@ import java.util.Set;
 
 /**
  * A parsed {@code select=}: exposed fields of the resource and relations in parentheses, e.g.
- * {@code id,title,customer(id,name)}. Only catalog names survive parsing, so everything rendered
- * from a Selection is safe to put in SQL text.
+ * {@code id,title,customer(id,name)}, two levels deep ({@code id,leads(id,customer(id,name))}), or
+ * a to-many relation's row count ({@code leads(count)}, as PostgREST writes it). Each embed has its
+ * own filters, order and limit from {@code <path>.<param>} query parameters ({@link EmbedOptions}).
+ * Only catalog names survive parsing, so everything rendered from a Selection is safe to put in SQL text.
  */
 public record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
+  /** How deep relations may be embedded: {@code leads(customer(...))} under customers is two. */
+  static final int MAX_DEPTH = 2;
 
-  record Embed(Resource.Relation relation, Selection selection) {}
+  /** @param count {@code leads(count)}: the number of related rows instead of the rows */
+  record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
 
+  /** A selection whose embeds take their default options (no embed-scoped parameters): point reads, searches. */
   public static Selection parse(Catalog catalog, Resource resource, String select) {
-    if (select == null || select.isBlank() || select.equals("*")) {
-      return new Selection(resource, resource.defaultSelect(), List.of());
-    }
-    return parse(catalog, resource, select, 0);
+    return parse(catalog, resource, select, QueryScopes.NONE, Integer.MAX_VALUE);
   }
 
-  private static Selection parse(Catalog catalog, Resource resource, String select, int depth) {
+  /**
+   * @param scopes the request's embed-scoped parameters ({@code leads.order=...})
+   * @param embedMaxRows the most rows a to-many embed may be asked for ({@code reads.embedMaxRows})
+   */
+  static Selection parse(Catalog catalog, Resource resource, String select, QueryScopes scopes, int embedMaxRows) {
+    Selection sel = select == null || select.isBlank() || select.equals("*")
+        ? new Selection(resource, resource.defaultSelect(), List.of())
+        : parse(catalog, resource, select, "", scopes, embedMaxRows, 0);
+    scopes.requireEmbedded(sel);
+    return sel;
+  }
+
+  private static Selection parse(Catalog catalog, Resource resource, String select, String path, QueryScopes scopes,
+                                 int embedMaxRows, int depth) {
     Set<String> fields = new LinkedHashSet<>();
     List<Embed> embeds = new ArrayList<>();
     for (String item : splitTopLevel(select)) {
@@ -49,9 +66,21 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
         throw ApiError.badRequest("Unknown relation in select: '" + printable(name) + "'.",
             new JsonObject().put("allowed", allowed(resource)));
       }
-      if (depth > 0) throw ApiError.badRequest("Relations can be embedded one level deep.");
+      if (depth + 1 > MAX_DEPTH) throw ApiError.badRequest("Relations can be embedded " + MAX_DEPTH + " levels deep.");
       Resource target = catalog.require(rel.target());
-      embeds.add(new Embed(rel, parse(catalog, target, item.substring(open + 1, item.length() - 1), depth + 1)));
+      String inner = item.substring(open + 1, item.length() - 1).trim();
+      String embedPath = path + name;
+      EmbedOptions options = EmbedOptions.parse(target, rel, embedPath, scopes.of(embedPath), embedMaxRows);
+      if (inner.equals("count") && !target.hasField("count")) {
+        if (rel.kind() != Kind.MANY) throw ApiError.badRequest("count goes with a to-many relation, e.g. leads(count).");
+        if (options.order() != null || options.limit() != null || options.offset() != null) {
+          throw ApiError.badRequest(embedPath + "(count) counts every matching row: order, limit and offset do not apply.");
+        }
+        embeds.add(new Embed(rel, new Selection(target, List.of(), List.of()), options, true));
+      } else {
+        embeds.add(new Embed(rel, parse(catalog, target, inner, embedPath + ".", scopes, embedMaxRows, depth + 1),
+            options, false));
+      }
     }
     if (fields.isEmpty() && embeds.isEmpty()) throw ApiError.badRequest("select names no field.");
     return new Selection(resource, List.copyOf(fields), List.copyOf(embeds));
@@ -93,10 +122,22 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
     return s.length() <= 64 && s.matches("[A-Za-z0-9_.*()\\- ]*") ? s : "(invalid name)";
   }
 
-  /** A stable key for caching statement text built from this selection. */
+  /** A stable key for caching statement text built from this selection (point reads: default embed options). */
   String shapeKey() {
     StringBuilder sb = new StringBuilder(resource.name()).append(':').append(String.join(",", fields));
-    for (Embed e : embeds) sb.append(';').append(e.relation().name()).append('(').append(e.selection().shapeKey()).append(')');
+    for (Embed e : embeds) {
+      sb.append(';').append(e.relation().name()).append('(').append(e.count() ? "count" : e.selection().shapeKey()).append(')');
+    }
     return sb.toString();
+  }
+
+  /** Every resource embedded at any depth: a write to one of them changes this selection's answer. */
+  List<String> embeddedResources() {
+    List<String> out = new ArrayList<>();
+    for (Embed e : embeds) {
+      out.add(e.relation().target());
+      out.addAll(e.selection().embeddedResources());
+    }
+    return out;
   }
 }

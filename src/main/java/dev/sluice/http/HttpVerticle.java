@@ -155,7 +155,7 @@ public final class HttpVerticle extends VerticleBase {
     });
   }
 
-  /** The query, plus the Idempotency-Key header for write operations (the write verticle's idempotencyKey). */
+  /** The query, plus the Idempotency-Key header for write operations (the write verticle's idempotencyKey) and the Prefer header. */
   private static JsonObject writeQuery(RoutingContext ctx, String address) {
     JsonObject q = query(ctx.queryParams());
     String key = ctx.request().getHeader(IDEMPOTENCY_KEY);
@@ -163,6 +163,7 @@ public final class HttpVerticle extends VerticleBase {
         || address.equals(Addresses.DELETE) || address.equals(Addresses.BATCH))) {
       q.put(WriteRequest.IDEMPOTENCY_KEY, key);
     }
+    Prefer.apply(ctx, address, q);
     return q;
   }
 

@@ -41,6 +41,8 @@ final class BulkWriter {
   private long skipped;
   private long updated;
   private boolean cancelled;
+  /** The primary keys of the rows written, in order, when the caller wants them back (return=representation). */
+  private List<Object> written;
 
   /** @param operation the index of this operation in a batch (for error details), or -1 */
   BulkWriter(WriteTarget target, long tenant, ConflictMode mode, List<WriteTarget.Column> conflictKey, SqlConnection conn,
@@ -55,6 +57,16 @@ final class BulkWriter {
     this.chunkRows = chunkRows;
     this.chunkBytes = chunkBytes;
     this.operation = operation;
+  }
+
+  /** Collects the primary key of every row inserted or updated from now on (in write order). */
+  BulkWriter collectWritten() {
+    written = new ArrayList<>();
+    return this;
+  }
+
+  List<Object> writtenKeys() {
+    return written;
   }
 
   /** Buffers a row; {@code bytes} is its input size (0 when unknown). */
@@ -122,7 +134,7 @@ final class BulkWriter {
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
-    boolean ids = changes.wantsIds(target, tenant, "insert");
+    boolean ids = changes.wantsIds(target, tenant, "insert") || written != null;
     InsertSql.Statement st = sqls.of(target, rows.get(0).mask(), mode, conflictKey, ids);
     Tuple params = Tuple.tuple();
     for (int ci : st.columns()) {
@@ -142,6 +154,7 @@ final class BulkWriter {
         n = 0;
         for (io.vertx.sqlclient.Row r : rs) {
           changes.add(target, tenant, "insert", r.getValue(0));
+          if (written != null) written.add(r.getValue(0));
           n++;
         }
       } else {
@@ -158,6 +171,7 @@ final class BulkWriter {
       if (fresh) inserted++;
       else updated++;
       changes.add(target, tenant, fresh ? "insert" : "update", r.getValue(0));
+      if (written != null) written.add(r.getValue(0));
       if (touched != null) touched.add(keyOf(r));
     }
     if (touched == null) return Future.succeededFuture();

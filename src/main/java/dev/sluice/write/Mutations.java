@@ -1,9 +1,12 @@
 package dev.sluice.write;
 
 import dev.sluice.data.Filters;
+import dev.sluice.data.JsonProjection;
+import dev.sluice.data.Selection;
 import dev.sluice.data.SqlParams;
 import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.SqlConnection;
@@ -14,38 +17,62 @@ import java.util.Map;
 /**
  * Filtered update and delete, tenant-scoped, with the read path's filters. One statement each,
  * which also brings back the exact count and up to {@code cap + 1} primary keys for the change
- * event (the data-modifying CTE runs once, whatever reads it):
+ * event (the data-modifying CTE runs once, whatever reads it), and with {@code Prefer:
+ * return=representation} the written rows as JSON:
  * <pre>
- *   WITH w AS (UPDATE leads AS t SET title = $1 WHERE t.org_id = $2 AND t.status = $3 RETURNING t.id)
- *   SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $4)
+ *   WITH w AS (UPDATE leads AS t SET title = $1, priority = t.priority + $2::int4 WHERE t.org_id = $3
+ *              AND t.status = $4 RETURNING t.id)
+ *   SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $5)
+ *     [, (SELECT coalesce(json_agg(json_build_object('id', t.id, ...)), '[]'::json) FROM w t)]
  * </pre>
+ * An increment ({@link Values.Increment}) is computed by the UPDATE from the row's current value,
+ * so it is atomic under concurrent writes.
  */
 final class Mutations {
-  /** A planned mutation: its SQL and parameters, ready to run in any transaction. */
-  record Plan(WriteTarget target, long tenant, String op, String sql, SqlParams params) {}
+  /**
+   * A planned mutation: its SQL and parameters, ready to run in any transaction.
+   *
+   * @param returning the fields of the written rows to bring back (return=representation), or null
+   */
+  record Plan(WriteTarget target, long tenant, String op, String sql, SqlParams params, Selection returning) {}
+
+  /** What a mutation did: the exact count, and the written rows when asked (a JSON array, else null). */
+  record Outcome(long count, JsonArray rows) {
+    /** The response body: {@code {"<verb>": n}}, with {@code "data": [...]} under return=representation. */
+    JsonObject body(String verb) {
+      JsonObject o = new JsonObject().put(verb, count);
+      return rows == null ? o : o.put("data", rows);
+    }
+  }
 
   private Mutations() {}
 
-  static Plan patch(WriteTarget t, long tenant, Filters filters, Map<WriteTarget.Column, Object> set, int cap) {
+  static Plan patch(WriteTarget t, long tenant, Filters filters, Map<WriteTarget.Column, Object> set, int cap,
+                    Selection returning) {
     requireFilter(filters);
     SqlParams params = new SqlParams();
     StringBuilder sql = new StringBuilder("WITH w AS (UPDATE ").append(t.table()).append(" AS t SET ");
     int i = 0;
     for (Map.Entry<WriteTarget.Column, Object> e : set.entrySet()) {
       WriteTarget.Column c = e.getKey();
-      sql.append(i++ == 0 ? "" : ", ").append(c.name()).append(" = ").append(params.bind(e.getValue()))
-          .append(Values.boundAsText(c.type()) ? "::text::" : "::").append(c.type().pgName);
+      sql.append(i++ == 0 ? "" : ", ").append(c.name()).append(" = ");
+      Object value = e.getValue();
+      if (value instanceof Values.Increment inc) {
+        sql.append("t.").append(c.name()).append(" + ");
+        value = inc.by();
+      }
+      sql.append(params.bind(value)).append(Values.boundAsText(c.type()) ? "::text::" : "::").append(c.type().pgName);
     }
-    where(sql, t, tenant, filters, params);
-    return new Plan(t, tenant, "update", finish(sql, t, params, cap), params);
+    String tenantParam = where(sql, t, tenant, filters, params);
+    return new Plan(t, tenant, "update", finish(sql, t, params, cap, returning, tenantParam), params, returning);
   }
 
-  static Plan delete(WriteTarget t, long tenant, Filters filters, int cap) {
+  static Plan delete(WriteTarget t, long tenant, Filters filters, int cap, Selection returning) {
     requireFilter(filters);
     SqlParams params = new SqlParams();
     StringBuilder sql = new StringBuilder("WITH w AS (DELETE FROM ").append(t.table()).append(" AS t");
-    where(sql, t, tenant, filters, params);
-    return new Plan(t, tenant, "delete", finish(sql, t, params, cap), params);
+    String tenantParam = where(sql, t, tenant, filters, params);
+    return new Plan(t, tenant, "delete", finish(sql, t, params, cap, returning, tenantParam), params, returning);
   }
 
   private static void requireFilter(Filters filters) {
@@ -55,20 +82,34 @@ final class Mutations {
     }
   }
 
-  private static void where(StringBuilder sql, WriteTarget t, long tenant, Filters filters, SqlParams params) {
+  /** Appends the tenant-scoped WHERE; returns the tenant's placeholder ("NULL" for a shared resource). */
+  private static String where(StringBuilder sql, WriteTarget t, long tenant, Filters filters, SqlParams params) {
     sql.append(" WHERE TRUE");
-    if (t.tenant != null) sql.append(" AND t.").append(t.tenant.name()).append(" = ").append(params.bind(tenant));
+    String tenantParam = "NULL";
+    if (t.tenant != null) {
+      tenantParam = params.bind(tenant);
+      sql.append(" AND t.").append(t.tenant.name()).append(" = ").append(tenantParam);
+    }
     filters.render(sql, "t", params);
+    return tenantParam;
   }
 
-  private static String finish(StringBuilder sql, WriteTarget t, SqlParams params, int cap) {
+  private static String finish(StringBuilder sql, WriteTarget t, SqlParams params, int cap, Selection returning,
+                               String tenantParam) {
     String pk = t.primaryKey.name();
-    return sql.append(" RETURNING t.").append(pk).append(") SELECT (SELECT count(*) FROM w), ARRAY(SELECT ").append(pk)
-        .append(" FROM w LIMIT ").append(params.bind(cap + 1L)).append(')').toString();
+    sql.append(" RETURNING t.").append(returning == null ? pk : "*").append(") SELECT (SELECT count(*) FROM w), ARRAY(SELECT ")
+        .append(pk).append(" FROM w LIMIT ").append(params.bind(cap + 1L)).append(')');
+    if (returning != null) {
+      // The rows as written (RETURNING gives the new values), projected as a read projects them;
+      // embeds are tenant-scoped like any read's.
+      sql.append(", (SELECT coalesce(json_agg(").append(JsonProjection.render(returning, "t", tenantParam))
+          .append("), '[]'::json) FROM w t)");
+    }
+    return sql.toString();
   }
 
-  /** Runs a plan in the caller's transaction; notes the change; returns the exact count. */
-  static Future<Long> run(SqlConnection conn, Plan p, Changes changes, int operation) {
+  /** Runs a plan in the caller's transaction; notes the change; returns the exact count (and the rows when asked). */
+  static Future<Outcome> run(SqlConnection conn, Plan p, Changes changes, int operation) {
     return conn.preparedQuery(p.sql()).execute(p.params().tuple())
         .recover(err -> Future.failedFuture(refused(err, p, operation)))
         .map(rs -> {
@@ -81,8 +122,12 @@ final class Mutations {
           } else {
             changes.addUnknown(p.target(), p.tenant(), p.op(), n);
           }
-          return n;
+          return new Outcome(n, p.returning() == null ? null : rows(row.getValue(2)));
         });
+  }
+
+  private static JsonArray rows(Object json) {
+    return json instanceof JsonArray a ? a : new JsonArray(String.valueOf(json));
   }
 
   /** A data error of a patch or delete: a clear 400/409 naming the field where the database does. */

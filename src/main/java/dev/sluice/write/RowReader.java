@@ -110,7 +110,7 @@ final class RowReader {
         else set.put(c, null);
       } else {
         try {
-          set.put(c, Values.convert(c, v));
+          set.put(c, Values.incrementable(c.type()) && v instanceof JsonObject inc ? Values.increment(c, inc) : Values.convert(c, v));
         } catch (Values.Invalid bad) {
           error(0, 0, c.name(), bad.getMessage());
         }

@@ -25,7 +25,30 @@ final class Values {
     }
   }
 
+  /**
+   * A relative update of a numeric column, {@code {"priority": {"inc": 1}}}: the column becomes
+   * {@code column + by} in the UPDATE itself, so concurrent increments never lose one another.
+   * {@code by} is bound with the column's own type (a whole number for integer columns).
+   */
+  record Increment(Object by) {}
+
   private Values() {}
+
+  /** The column types a PATCH may increment. */
+  static boolean incrementable(ColumnType t) {
+    return switch (t) {
+      case INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8 -> true;
+      default -> false;
+    };
+  }
+
+  /** {@code {"inc": n}} for an incrementable column, n type-checked as a value of that column. */
+  static Increment increment(WriteTarget.Column c, JsonObject o) {
+    if (o.size() != 1 || !o.containsKey("inc") || o.getValue("inc") == null) {
+      throw new Invalid("expected " + c.type().describe() + " or {\"inc\": n}");
+    }
+    return new Increment(convert(c, o.getValue("inc")));
+  }
 
   /** True for the types bound as text and cast in SQL ({@code u.c1::jsonb}). */
   static boolean boundAsText(ColumnType t) {

@@ -8,6 +8,7 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
 import dev.sluice.data.Filters;
+import dev.sluice.data.Selection;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import dev.sluice.replica.CommitFence;
@@ -108,8 +109,13 @@ public final class WriteVerticle extends VerticleBase {
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     List<Row> rows = readRows(t, req.tenant(), req.body(), settings.maxRows());
     byte[] hash = key == null ? null : Idempotency.hash("bulk", t.name(), req.query(), req.body());
-    return transact(req.tenant(), key, hash, (conn, changes) -> newWriter(t, req.tenant(), mode, conflictKey, conn, changes, -1)
-        .writeAll(rows).map(JsonObject::toBuffer));
+    Selection returning = returning(t, req);
+    return transact(req.tenant(), key, hash, (conn, changes) -> {
+      BulkWriter writer = newWriter(t, req.tenant(), mode, conflictKey, conn, changes, -1);
+      if (returning == null) return writer.writeAll(rows).map(JsonObject::toBuffer);
+      return writer.collectWritten().writeAll(rows).compose(result -> Written.read(conn, t, req.tenant(), returning,
+          writer.writtenKeys()).map(data -> result.put("data", data).toBuffer()));
+    });
   }
 
   /** Parses and validates every row of a JSON array before anything is written. */
@@ -148,21 +154,32 @@ public final class WriteVerticle extends VerticleBase {
     WriteTarget t = target(req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
     Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
-    Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
+    Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning(t, req));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
     return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
-        .map(n -> new JsonObject().put("updated", n).toBuffer()));
+        .map(o -> o.body("updated").toBuffer()));
   }
 
   private Future<Buffer> delete(DataRequest req) {
     WriteTarget t = target(req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
-    Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap());
+    Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("delete", t.name(), req.query(), null);
     return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
-        .map(n -> new JsonObject().put("deleted", n).toBuffer()));
+        .map(o -> o.body("deleted").toBuffer()));
+  }
+
+  /**
+   * {@code return=representation} (HTTP: {@code Prefer: return=representation}): the fields of the
+   * written rows to answer with, {@code select} as in reads; null for {@code minimal} (the default).
+   */
+  private Selection returning(WriteTarget t, DataRequest req) {
+    String mode = req.param(WriteRequest.RETURN);
+    if (mode == null || mode.equals("minimal")) return null;
+    if (!mode.equals("representation")) throw ApiError.badRequest("return must be representation or minimal.");
+    return Selection.parse(catalog, t.resource, req.param(WriteRequest.SELECT));
   }
 
   /**
@@ -215,13 +232,13 @@ public final class WriteVerticle extends VerticleBase {
             String result;
             if (kind.equals("patch")) {
               Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(op.getValue("set"));
-              plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
+              plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null);
               result = "updated";
             } else {
-              plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap());
+              plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
               result = "deleted";
             }
-            steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(n -> new JsonObject().put(result, n)));
+            steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(o -> o.body(result)));
           }
           default -> throw ApiError.badRequest("op must be bulk, patch or delete.");
         }

@@ -60,13 +60,7 @@ class ReadsIT {
 
   /** Resets this database's statement statistics, runs the action, and returns the statements it ran. */
   static long statementsRunBy(Runnable action) {
-    Http.await(gw.db.query("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
-        .execute());
-    action.run();
-    Row row = Http.await(gw.db.query("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
-        + "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        + "AND query NOT ILIKE '%pg_stat_statements%'").execute()).iterator().next();
-    return row.getLong(0);
+    return gw.statementsRunBy(action);
   }
 
   @Test

@@ -128,6 +128,19 @@ public final class TestGateway {
     });
   }
 
+  /**
+   * Resets this database's statement statistics, runs the action (from a test thread), and returns how
+   * many statements it ran, as pg_stat_statements counts them.
+   */
+  public long statementsRunBy(Runnable action) {
+    Http.await(db.query("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
+        .execute());
+    action.run();
+    return Http.await(db.query("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+        + "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        + "AND query NOT ILIKE '%pg_stat_statements%'").execute()).iterator().next().getLong(0);
+  }
+
   public static String documentsPath() {
     return System.getenv().getOrDefault("SLUICE_DATA_DIR", "../shared/data/debian-minilm");
   }

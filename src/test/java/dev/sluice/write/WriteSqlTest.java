@@ -98,16 +98,56 @@ class WriteSqlTest {
     Map<WriteTarget.Column, Object> set = new LinkedHashMap<>();
     set.put(LEADS.byName.get("title"), "x");
     set.put(LEADS.byName.get("meta"), "{}");
-    Mutations.Plan p = Mutations.patch(LEADS, 7, f, set, 1000);
+    Mutations.Plan p = Mutations.patch(LEADS, 7, f, set, 1000, null);
     assertEquals("WITH w AS (UPDATE leads AS t SET title = $1::text, meta = $2::text::jsonb WHERE TRUE AND t.org_id = $3 "
         + "AND t.status = $4 RETURNING t.id) SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $5)", p.sql());
     assertEquals(5, p.params().size());
-    Mutations.Plan d = Mutations.delete(LEADS, 7, f, 10);
+    Mutations.Plan d = Mutations.delete(LEADS, 7, f, 10, null);
     assertEquals("WITH w AS (DELETE FROM leads AS t WHERE TRUE AND t.org_id = $1 AND t.status = $2 RETURNING t.id) "
         + "SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $3)", d.sql());
     ApiError none = assertThrows(ApiError.class, () -> Mutations.delete(LEADS, 7,
-        Filters.parse(LEADS.resource, new JsonObject(), WriteRequest.NOT_FILTERS), 10));
+        Filters.parse(LEADS.resource, new JsonObject(), WriteRequest.NOT_FILTERS), 10, null));
     assertEquals(400, none.status());
+  }
+
+  @Test
+  @DisplayName("patch with {\"inc\": n}: the column plus the bound step in the UPDATE itself, the step typed as the column")
+  void increments() {
+    Map<WriteTarget.Column, Object> set = new RowReader(LEADS, 7).readPatch(new JsonObject()
+        .put("priority", new JsonObject().put("inc", 2)).put("title", "x"));
+    assertEquals(new Values.Increment(2), set.get(LEADS.byName.get("priority")));
+    Filters f = Filters.parse(LEADS.resource, new JsonObject().put("or", "(status.eq.new,priority.lt.3)"), WriteRequest.NOT_FILTERS);
+    Mutations.Plan p = Mutations.patch(LEADS, 7, f, set, 1000, null);
+    assertEquals("WITH w AS (UPDATE leads AS t SET priority = t.priority + $1::int4, title = $2::text WHERE TRUE "
+        + "AND t.org_id = $3 AND (t.status = $4 OR t.priority < $5) RETURNING t.id) "
+        + "SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $6)", p.sql());
+    for (Object bad : List.of(new JsonObject().put("inc", 1.5), new JsonObject().put("inc", "1"),
+        new JsonObject().put("inc", 1).put("dec", 1), new JsonObject().put("add", 1), new JsonObject().putNull("inc"))) {
+      ApiError e = assertThrows(ApiError.class, () -> new RowReader(LEADS, 7).readPatch(new JsonObject().put("priority", bad)),
+          bad.toString());
+      assertEquals(400, e.status());
+      assertEquals("priority", e.details().getJsonArray("rows").getJsonObject(0).getString("field"));
+    }
+    // a text column has no increments; an object for a jsonb column stays a value
+    assertThrows(ApiError.class, () -> new RowReader(LEADS, 7).readPatch(new JsonObject()
+        .put("title", new JsonObject().put("inc", 1))));
+    assertEquals("{\"inc\":1}", new RowReader(LEADS, 7).readPatch(new JsonObject()
+        .put("meta", new JsonObject().put("inc", 1))).get(LEADS.byName.get("meta")));
+  }
+
+  @Test
+  @DisplayName("return=representation: RETURNING t.* and the rows' JSON, tenant-scoped, in the same statement; bulk reads them back by key")
+  void representation() {
+    Filters f = Filters.parse(LEADS.resource, new JsonObject().put("id", "eq.1"), WriteRequest.NOT_FILTERS);
+    dev.sluice.data.Selection sel = dev.sluice.data.Selection.parse(new dev.sluice.catalog.Catalog(Map.of("leads", LEADS.resource)),
+        LEADS.resource, "id,title");
+    Mutations.Plan d = Mutations.delete(LEADS, 7, f, 10, sel);
+    assertEquals("WITH w AS (DELETE FROM leads AS t WHERE TRUE AND t.org_id = $1 AND t.id = $2 RETURNING t.*) "
+        + "SELECT (SELECT count(*) FROM w), ARRAY(SELECT id FROM w LIMIT $3), "
+        + "(SELECT coalesce(json_agg(json_build_object('id', t.id, 'title', t.title)), '[]'::json) FROM w t)", d.sql());
+    assertEquals("SELECT coalesce(json_agg(json_build_object('id', t.id, 'title', t.title) ORDER BY w.n), '[]'::json) "
+        + "FROM unnest($1::int8[]) WITH ORDINALITY AS w(id, n) JOIN leads t ON t.id = w.id WHERE t.org_id = $2",
+        Written.sql(LEADS, sel));
   }
 
   @Test
