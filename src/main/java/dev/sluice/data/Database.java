@@ -77,10 +77,14 @@ public final class Database {
     return o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
   }
 
-  /** A small pool without statement timeout for start-up work: schema checks and the demo load. */
+  /**
+   * A small pool without statement timeout for start-up work: schema checks and the demo load. Its
+   * wait for a connection is not the request path's 2 s: a start on a busy machine waits up to 30 s
+   * rather than failing.
+   */
   public static Pool maintenancePool(Vertx vertx, SluiceConfig.Pg pg) {
     return PgBuilder.pool()
-        .with(poolOptions(pg, 2, "sluice-maintenance"))
+        .with(poolOptions(pg, 2, "sluice-maintenance").setConnectionTimeout(Math.max(pg.connectionTimeoutMs(), 30_000)))
         .connectingTo(connectOptions(pg, 0))
         .using(vertx)
         .build();
