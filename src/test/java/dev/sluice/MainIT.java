@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
+import dev.sluice.support.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -42,6 +43,7 @@ class MainIT {
         .redirectErrorStream(true)
         .redirectOutput(File.createTempFile("sluice-main", ".log"));
     pb.environment().put("SLUICE_PG_URL", "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + db);
+    pb.environment().put("SLUICE_REDIS_URL", TestServices.get().redisUrl());
     pb.environment().put("SLUICE_HTTP_PORT", String.valueOf(port));
     pb.environment().put("SLUICE_HTTP_HOST", "127.0.0.1");
     pb.environment().put("SLUICE_DEMO_LEADS", "200");
