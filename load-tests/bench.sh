@@ -59,6 +59,10 @@ if [ -n "${BENCH_JAR:-}" ]; then
   # The gateway runs from the project folder the jar was built in (its conf/sluice.yaml).
   GW_DIR="$(cd -- "$(dirname -- "$JAR")/.." && pwd -P)"
 fi
+# The bench tools (src/tools) are built beside the gateway jar as <name>-tools.jar; a jar from before
+# they moved out of the gateway still holds them itself.
+TOOLS_JAR="${JAR%.jar}-tools.jar"
+tools_cp() { if [ -f "$TOOLS_JAR" ]; then printf '%s:%s' "$JAR" "$TOOLS_JAR"; else printf '%s' "$JAR"; fi; }
 DATASET="${SLUICE_DATASET:-$ROOT/../shared/data/debian-minilm}"
 [ -d "$DATASET" ] && DATASET="$(cd -- "$DATASET" && pwd -P)"
 
@@ -716,7 +720,7 @@ else:
 
 # ------------------------------------------------------------------------------------- change feed
 # End-to-end latency of the change feed (SLO "realtime": p95 < 50 ms at 2,000 changes/s), measured
-# by dev.sluice.changes.ChangeLatencyBench (in the gateway jar): SSE stream open, single-row PATCHes
+# by dev.sluice.changes.ChangeLatencyBench (in target/sluice-tools.jar): SSE stream open, single-row PATCHes
 # at a fixed rate (open model), commit -> delivery and write -> delivery per event. Its baseline,
 # the same tool with --baseline: the same UPDATE + pg_notify in one transaction through a Vert.x pg
 # pool and a PgSubscriber. Rates are tried in turn (BENCH_CHANGES_RATES) until the gateway sustains one.
@@ -738,9 +742,10 @@ changes_run() {
   local args=(--rate "$rate" --duration "$CHANGES_DURATION" --warmup "$CHANGES_WARMUP" --ids "$CHANGES_IDS"
               --first-id "$CHANGES_FIRST_ID" --pg "$PG_URL" "$@")
   [ "${1:-}" = --baseline ] || args=(--url "$BASE" "${args[@]}")
-  CH_CMD="java -cp ${JAR#$ROOT/} $CHANGES_CLASS ${args[*]}"
+  local cp; cp="$(tools_cp)"
+  CH_CMD="java -cp ${cp//$ROOT\//} $CHANGES_CLASS ${args[*]}"
   CHANGES_DIRTY=1
-  if timeout $((CHANGES_WARMUP + CHANGES_DURATION + 240)) java -cp "$JAR" "$CHANGES_CLASS" "${args[@]}" \
+  if timeout $((CHANGES_WARMUP + CHANGES_DURATION + 240)) java -cp "$cp" "$CHANGES_CLASS" "${args[@]}" \
        >"$TMP/$name.out" 2>"$TMP/$name.err"; then
     CH_JSON="$(tail -n 1 "$TMP/$name.out")"
     if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("restore",{}).get("ok") else 1)' "$CH_JSON" 2>/dev/null; then
@@ -758,10 +763,11 @@ changes_run() {
 }
 
 scenario_changes() {
-  local code avail rate g b judged status note ratio best="" tried=""
-  if ! python3 -c 'import sys, zipfile; sys.exit(0 if sys.argv[2] in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' \
-         "$JAR" "${CHANGES_CLASS//.//}.class" 2>/dev/null; then
-    avail="not available (no $CHANGES_CLASS in ${JAR#$ROOT/}: rebuild it)"
+  local code avail rate g b judged status note ratio best="" tried="" cp
+  cp="$(tools_cp)"
+  if ! python3 -c 'import sys, zipfile; sys.exit(0 if any(sys.argv[1] in zipfile.ZipFile(j).namelist() for j in sys.argv[2].split(":")) else 1)' \
+         "${CHANGES_CLASS//.//}.class" "$cp" 2>/dev/null; then
+    avail="not available (no $CHANGES_CLASS in ${cp//$ROOT\//}: rebuild with mvn -DskipTests package)"
   else
     code="$(curl -s -m 2 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer demo-reader' "$BASE/v1/leads/changes" || true)"
     avail="$(availability "${code:-000}")"

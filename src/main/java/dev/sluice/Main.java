@@ -5,6 +5,7 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.cluster.ClusterSettings;
+import dev.sluice.logging.Logging;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -21,6 +22,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    try {
+      Logging.install();
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice: failed to start: " + e.getMessage());
+      System.exit(1);
+    }
     boolean clustered = java.util.Arrays.asList(args).contains("--cluster");
     Metrics metrics = Metrics.create();
     AtomicReference<Vertx> vertxRef = new AtomicReference<>();

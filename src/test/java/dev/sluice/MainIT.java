@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
+import dev.sluice.support.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -42,10 +43,14 @@ class MainIT {
         .redirectErrorStream(true)
         .redirectOutput(File.createTempFile("sluice-main", ".log"));
     pb.environment().put("SLUICE_PG_URL", "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + db);
+    pb.environment().put("SLUICE_REDIS_URL", TestServices.get().redisUrl());
     pb.environment().put("SLUICE_HTTP_PORT", String.valueOf(port));
     pb.environment().put("SLUICE_HTTP_HOST", "127.0.0.1");
     pb.environment().put("SLUICE_DEMO_LEADS", "200");
     pb.environment().put("SLUICE_DEMO_DOCUMENTS_LIMIT", "20");
+    // A whole gateway opens some forty connections at once at start; on a loaded machine some take longer
+    // than the default 2 s bound on waiting for one, which is about overload, not what this test checks.
+    pb.environment().put("SLUICE_PG_CONNECTION_TIMEOUT_MS", "15000");
     Process p = pb.start();
     try {
       Http http = new Http(port);

@@ -26,6 +26,8 @@ public final class DemoLoader {
   private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
   static final int ORGANIZATIONS = 4;
   private static final int DOC_BATCH = 500;
+  /** How often the document load says how far it is (instead of a line per batch). */
+  private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
   /** Advisory lock key of the demo load ("sluice" in ASCII, as a number). */
   private static final long LOCK = 0x736c75696365L;
 
@@ -111,7 +113,7 @@ public final class DemoLoader {
             dropped = dropped.compose(v -> pool.query("DROP INDEX " + quoteIdent(name)).execute());
           }
           return dropped.compose(v -> vertx.executeBlocking(() -> DocumentFiles.open(dir, demo.documentsLimit())))
-              .compose(files -> insertAll(vertx, pool, files, 0)
+              .compose(files -> insertAll(vertx, pool, files, 0, new Progress(start))
                   .eventually(() -> vertx.executeBlocking(() -> {
                     files.close();
                     return null;
@@ -123,15 +125,36 @@ public final class DemoLoader {
         .mapEmpty();
   }
 
-  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done) {
+  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done, Progress progress) {
     return vertx.executeBlocking(() -> files.next(DOC_BATCH)).compose(batch -> {
       if (batch.isEmpty()) return Future.succeededFuture(done);
       JsonArray rows = new JsonArray(new java.util.ArrayList<>(batch.size()));
       batch.forEach(d -> rows.add(d.toJson()));
       DataRequest bulk = new DataRequest("documents", 0, null, new JsonObject(), rows.toBuffer(), true);
+      int total = done + batch.size();
       return vertx.eventBus().request(Addresses.BULK, bulk, BULK_DELIVERY)
-          .compose(v -> insertAll(vertx, pool, files, done + batch.size()));
+          .onSuccess(v -> progress.report(total))
+          .compose(v -> insertAll(vertx, pool, files, total, progress));
     });
+  }
+
+  /** One line every few seconds while documents load, whatever the batch size. */
+  private static final class Progress {
+    private final long start;
+    private long lastLine;
+
+    Progress(long start) {
+      this.start = start;
+      this.lastLine = start;
+    }
+
+    void report(int done) {
+      long now = System.nanoTime();
+      if (now - lastLine < PROGRESS_EVERY_NANOS) return;
+      lastLine = now;
+      long ms = Math.max(1, (now - start) / 1_000_000);
+      LOG.info("demo data: " + done + " documents so far (" + done * 1000L / ms + "/s)");
+    }
   }
 
   private static Future<Void> recreate(Pool pool, List<String> defs) {

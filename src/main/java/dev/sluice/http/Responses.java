@@ -1,7 +1,9 @@
 package dev.sluice.http;
 
+import dev.sluice.auth.Principal;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
+import dev.sluice.logging.LogContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -23,19 +25,26 @@ final class Responses {
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
   }
 
-  /** The router's failure handler: one place that turns any failure into the JSON error body. */
+  /**
+   * The router's failure handler: one place that turns any failure into the JSON error body. What is
+   * logged meanwhile (here or by ErrorMapper) carries the request id and tenant; the response carries the id.
+   */
   static void failure(RoutingContext ctx) {
-    ApiError error = toApiError(ctx);
-    HttpServerResponse res = ctx.response();
-    if (res.headWritten()) {
-      // The body was already streaming: the only honest thing left is to cut the connection.
-      LOG.warning("failure after the response started: " + error.code());
-      ctx.request().connection().close();
-      return;
+    String requestId = RequestIds.of(ctx);
+    Principal caller = Auth.principal(ctx);
+    try (LogContext ignored = LogContext.open(requestId, caller == null ? null : caller.tenant())) {
+      ApiError error = toApiError(ctx);
+      HttpServerResponse res = ctx.response();
+      if (res.headWritten()) {
+        // The body was already streaming: the only honest thing left is to cut the connection.
+        LOG.warning("failure after the response started: " + error.code());
+        ctx.request().connection().close();
+        return;
+      }
+      res.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).putHeader(RequestIds.HEADER, requestId);
+      if (error.retryAfterSeconds() > 0) res.putHeader(RETRY_AFTER, String.valueOf(error.retryAfterSeconds()));
+      res.end(error.toBuffer());
     }
-    res.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
-    if (error.retryAfterSeconds() > 0) res.putHeader(RETRY_AFTER, String.valueOf(error.retryAfterSeconds()));
-    res.end(error.toBuffer());
   }
 
   private static ApiError toApiError(RoutingContext ctx) {

@@ -65,8 +65,10 @@ public final class SqlObserver implements VertxTracer<Object, SqlObserver.Starte
       String kind = kindOf(started.sql());
       String table = tableOf(started.sql());
       SlowQueries log = slow;
-      if (log != null) log.record(kind, table, nanos / 1_000_000.0, started.sql());
-      SLOW.warning(String.format("slow query: %.1f ms, %s on %s: %s", nanos / 1e6, kind, table, truncate(started.sql())));
+      int skipped = log == null ? 0 : log.record(kind, table, nanos / 1_000_000.0, started.sql());
+      if (skipped == SlowQueries.QUIET) return;
+      String more = skipped == 0 ? "" : " (and " + skipped + " more " + kind + " on " + table + " over the threshold since the last line)";
+      SLOW.warning(String.format("slow query: %.1f ms, %s on %s: %s%s", nanos / 1e6, kind, table, truncate(started.sql()), more));
     }
   }
 

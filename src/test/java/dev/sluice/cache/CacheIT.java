@@ -5,6 +5,7 @@ import dev.sluice.support.Http;
 import dev.sluice.support.TcpProxy;
 import dev.sluice.support.TestGateway;
 import io.vertx.core.Future;
+import dev.sluice.support.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,7 @@ class CacheIT {
   static void start() {
     // The gateway reaches Redis through a proxy the fault test can cut, without stopping the shared Redis.
     proxyVertx = Vertx.vertx();
-    String redisUrl = System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379");
+    String redisUrl = TestServices.get().redisUrl();
     var endpoint = new RedisOptions().setConnectionString(redisUrl).getEndpoint();
     java.net.URI uri = java.net.URI.create(endpoint);
     redisProxy = new TcpProxy(proxyVertx, uri.getHost(), uri.getPort());
@@ -104,7 +105,7 @@ class CacheIT {
   void exactInvalidationAcrossGateways() {
     TestGateway other = Http.await(TestGateway.attach(gw, "cache-b", new JsonObject()
         .put("cache", new JsonObject().put("l1MaxAgeMs", 0))
-        .put("redis", new JsonObject().put("url", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")))));
+        .put("redis", new JsonObject().put("url", gw.services().redisUrl()))));
     try {
       Http httpB = new Http(other.port);
       String path = "/v1/leads/13?select=id,title,customer(id,name)";
@@ -138,7 +139,7 @@ class CacheIT {
   void unclusteredGatewayCatchesUp() throws Exception {
     TestGateway other = Http.await(TestGateway.attach(gw, "cache-c", new JsonObject()
         .put("cache", new JsonObject().put("l1MaxAgeMs", 300))
-        .put("redis", new JsonObject().put("url", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")))));
+        .put("redis", new JsonObject().put("url", gw.services().redisUrl()))));
     try {
       Http httpC = new Http(other.port);
       String path = "/v1/leads/29?select=id,title";

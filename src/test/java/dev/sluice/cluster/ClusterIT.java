@@ -5,19 +5,26 @@ import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -31,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * boundary through the wire codec as they do between machines.
  */
 @DisplayName("Cluster: consumers on other nodes, cross-node cache exactness, change events, a node lost mid-load")
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class ClusterIT {
   /** A cluster name of this run's own, so two test runs on one host never join each other. */
   static final ClusterSettings CLUSTER = new ClusterSettings("sluice-test-" + java.util.UUID.randomUUID(), "127.0.0.1", 5901,
@@ -123,35 +132,52 @@ class ClusterIT {
 
   @Test
   @DisplayName("a change event published on one node reaches consumers on every node")
-  void changeEventsReachEveryNode() throws Exception {
-    List<String> seen = new CopyOnWriteArrayList<>();
-    var onB = nodeB.vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> seen.add("B"));
-    var onConsumer = consumer.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> seen.add("consumer"));
-    Http.await(Future.all(onB.completion(), onConsumer.completion()));
-    Thread.sleep(300); // subscriptions propagate through the cluster's registry
-    try {
-      nodeA.vertx.eventBus().publish(Addresses.CHANGES_PREFIX + "leads",
-          new JsonObject().put("resource", "leads").put("tenant", 1).put("op", "update").put("ids", new JsonArray().add(33)));
-      long deadline = System.currentTimeMillis() + 5000;
-      while (seen.size() < 2 && System.currentTimeMillis() < deadline) Thread.sleep(20);
-      assertTrue(seen.contains("B") && seen.contains("consumer"), seen.toString());
-    } finally {
-      onB.unregister();
-      onConsumer.unregister();
-    }
+  void changeEventsReachEveryNode(VertxTestContext test) {
+    Checkpoint reached = test.checkpoint(2);
+    AtomicBoolean seenOnB = new AtomicBoolean();
+    AtomicBoolean seenOnConsumer = new AtomicBoolean();
+    AtomicLong timer = new AtomicLong(-1);
+    List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    Runnable seen = () -> {
+      reached.flag();
+      if (seenOnB.get() && seenOnConsumer.get()) {
+        nodeA.vertx.cancelTimer(timer.get());
+        consumers.forEach(MessageConsumer::unregister);
+      }
+    };
+    consumers.add(nodeB.vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> {
+      if (seenOnB.compareAndSet(false, true)) seen.run();
+    }));
+    consumers.add(consumer.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + "leads", m -> {
+      if (seenOnConsumer.compareAndSet(false, true)) seen.run();
+    }));
+    JsonObject event = new JsonObject().put("resource", "leads").put("tenant", 1).put("op", "update")
+        .put("ids", new JsonArray().add(33));
+    // A new subscription reaches the other members' view of the cluster's registry a moment after it is
+    // registered, so node A publishes until both have one (each counted once), rather than sleeping first.
+    Future.all(consumers.get(0).completion(), consumers.get(1).completion()).onComplete(test.succeeding(v ->
+        timer.set(nodeA.vertx.setPeriodic(1, 50, t -> nodeA.vertx.eventBus().publish(Addresses.CHANGES_PREFIX + "leads", event)))));
   }
 
   @Test
   @DisplayName("node B stopped mid-load: every read from the consumer still succeeds (bounded retries)")
-  void nodeLostMidLoad() throws Exception {
-    TestGateway extra = Http.await(TestGateway.attach(nodeA, "cluster-c", null, CLUSTER));
-    List<Future<JsonObject>> calls = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      calls.add(client.request(Addresses.GET, new JsonObject().put("resource", "leads").put("apiKey", "demo-reader")
-          .put("id", 1 + 4 * (i % 50)).put("noCache", true)));
-      if (i == 60) Http.await(extra.close());
-      Thread.sleep(5);
-    }
-    for (Future<JsonObject> c : calls) assertNotNull(Http.await(c).getLong("id"));
+  void nodeLostMidLoad(VertxTestContext test) {
+    TestGateway.attach(nodeA, "cluster-c", null, CLUSTER).onComplete(test.succeeding(extra -> {
+      List<Future<JsonObject>> calls = new ArrayList<>();
+      // 200 reads, one every 5 ms (paced on a timer, not a sleeping thread); the extra node leaves after the 61st
+      consumer.setPeriodic(5, timer -> {
+        int i = calls.size();
+        calls.add(client.request(Addresses.GET, new JsonObject().put("resource", "leads").put("apiKey", "demo-reader")
+            .put("id", 1 + 4 * (i % 50)).put("noCache", true)));
+        if (i == 60) extra.close();
+        if (calls.size() == 200) {
+          consumer.cancelTimer(timer);
+          Future.all(calls).onComplete(test.succeeding(all -> test.verify(() -> {
+            for (Future<JsonObject> call : calls) assertNotNull(call.result().getLong("id"));
+            test.completeNow();
+          })));
+        }
+      });
+    }));
   }
 }

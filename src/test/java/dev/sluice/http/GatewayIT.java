@@ -68,6 +68,18 @@ class GatewayIT {
   }
 
   @Test
+  @DisplayName("an error response carries the request id: the client's X-Request-Id when sane, else one made up")
+  void errorsCarryTheRequestId() {
+    Http.Response given = http.send(http.builder("/v1/leads/1", "not-a-key").header("X-Request-Id", "trace-123").GET().build());
+    assertEquals(401, given.status());
+    assertEquals("trace-123", given.header("X-Request-Id"));
+    Http.Response made = http.send(http.builder("/v1/leads/1", "not-a-key")
+        .header("X-Request-Id", "x".repeat(200)).GET().build());
+    assertTrue(made.header("X-Request-Id").matches("[0-9a-f]{16}"), made.header("X-Request-Id"));
+    assertEquals(null, http.get("/v1/leads/1", "demo-reader").header("X-Request-Id"), "successes pay nothing for it");
+  }
+
+  @Test
   @DisplayName("a reader may not write (403) and a non-admin may not reach /admin (403)")
   void forbidden() {
     Http.Response r = http.send("POST", "/v1/leads/bulk", "demo-reader", "application/json", "[]");

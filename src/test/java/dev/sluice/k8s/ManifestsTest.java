@@ -1,6 +1,6 @@
 package dev.sluice.k8s;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.sluice.config.EnvOverrides;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -29,7 +29,9 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -58,10 +60,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Parses every YAML document of k8s/ (and k8s/templates/, where the Secret template lives so that
- * {@code kubectl apply -f k8s/} never applies its placeholders) with the Fabric8 Kubernetes model
+ * {@code kubectl apply -k k8s/} never applies its placeholders) with the Fabric8 Kubernetes model
  * and checks what the gateway needs from them: probes on the health endpoints, draining, resources,
- * the Secret and ConfigMap wiring, autoscaling, disruption budget, Hazelcast discovery RBAC, and a
- * ConfigMap whose sluice.yaml declares the same resource catalog as conf/sluice.yaml.
+ * the Secret and ConfigMap wiring, autoscaling, disruption budget, Hazelcast discovery RBAC.
+ *
+ * <p>The ConfigMap is not a file here: kustomize generates it from conf/sluice.yaml
+ * (conf/kustomization.yaml, a base of k8s/kustomization.yaml), so its content cannot drift. What
+ * generation cannot guarantee is checked instead: that k8s/kustomization.yaml lists every manifest and
+ * the generator, that the Deployment mounts the generated ConfigMap, and that the Kubernetes-only values
+ * (SLUICE_* variables of the Deployment) name real keys of conf/sluice.yaml and give the pods what
+ * they need (listening beyond loopback, discovery through the headless Service, no demo load).
  *
  * <p>Fabric8's model classes keep fields they don't know in {@code additionalProperties} (a Jackson
  * any-setter) instead of failing, so failing on unknown properties in Jackson alone would let a typo
@@ -74,6 +82,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ManifestsTest {
   private static final Path K8S = Path.of("k8s");
   private static final Path CONF = Path.of("conf", "sluice.yaml");
+  private static final Path CONF_KUSTOMIZATION = Path.of("conf", "kustomization.yaml");
+  private static final String KUSTOMIZATION = "kustomization.yaml";
+  /** Variables the process reads before (or instead of) the configuration: not keys of sluice.yaml. */
+  private static final Set<String> PROCESS_VARIABLES = Set.of("SLUICE_CONFIG", "SLUICE_LOG_FORMAT");
   private static final String CONTAINER = "sluice";
   private static final int HTTP_PORT = 8080;
   private static final int HAZELCAST_PORT = 5701;
@@ -106,7 +118,8 @@ class ManifestsTest {
     for (Path dir : List.of(K8S, K8S.resolve("templates"))) {
       if (!Files.isDirectory(dir)) continue;
       try (Stream<Path> s = Files.list(dir)) {
-        s.filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().forEach(out::add);
+        s.filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+            .filter(p -> !p.getFileName().toString().equals(KUSTOMIZATION)).sorted().forEach(out::add);
       }
     }
     return out;
@@ -218,15 +231,46 @@ class ManifestsTest {
         .orElseThrow(() -> new AssertionError("no container named " + CONTAINER));
   }
 
-  private static Map<String, Object> configMapYaml() {
-    ConfigMap cm = one(ConfigMap.class);
-    String text = cm.getData() == null ? null : cm.getData().get("sluice.yaml");
-    assertNotNull(text, "ConfigMap " + cm.getMetadata().getName() + " has no sluice.yaml");
-    Object parsed = new Yaml().load(text);
-    assertTrue(parsed instanceof Map, "the ConfigMap's sluice.yaml is not a YAML mapping");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = (Map<String, Object>) parsed;
-    return map;
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> yamlFile(Path file) {
+    try {
+      Object parsed = new Yaml().load(Files.readString(file));
+      assertTrue(parsed instanceof Map, file + " is not a YAML mapping");
+      return (Map<String, Object>) parsed;
+    } catch (IOException e) {
+      throw new AssertionError(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The Deployment container's SLUICE_* variables with a literal value (not from a Secret or the pod). */
+  private static Map<String, String> literalSluiceEnv(Container c) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (EnvVar e : c.getEnv()) {
+      if (e.getName().startsWith("SLUICE_") && e.getValue() != null) out.put(e.getName(), e.getValue());
+    }
+    return out;
+  }
+
+  /**
+   * What a pod's gateway runs with: the generated ConfigMap (conf/sluice.yaml as it is) under the
+   * Deployment's SLUICE_* overrides, applied by the gateway's own {@link EnvOverrides}.
+   */
+  private static JsonObject podConfig() {
+    // copy(): a JsonObject over the parsed YAML would write through into it
+    return EnvOverrides.apply(new JsonObject(confYaml).copy(), literalSluiceEnv(container(deployment())));
+  }
+
+  /** The variables of {@code names} that name no key of {@code conf} (so the gateway would ignore them). */
+  static List<String> unknownVariables(Map<String, Object> conf, Collection<String> names) {
+    String marker = "sluice-unknown-variable-check";
+    List<String> out = new ArrayList<>();
+    for (String name : names) {
+      if (PROCESS_VARIABLES.contains(name)) continue;
+      // copy(): a JsonObject over the parsed YAML would write through into it
+      JsonObject applied = EnvOverrides.apply(new JsonObject(conf).copy(), Map.of(name, marker));
+      if (!applied.encode().contains(marker)) out.add(name);
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")
@@ -241,7 +285,7 @@ class ManifestsTest {
   void everyKindIsThere() {
     Set<String> kinds = new HashSet<>();
     ALL.forEach(o -> kinds.add(o.getKind()));
-    for (String kind : List.of("Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ConfigMap",
+    for (String kind : List.of("Deployment", "Service", "ServiceAccount", "Role", "RoleBinding",
         "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget")) {
       assertTrue(kinds.contains(kind), "no " + kind + " in k8s/ (found " + kinds + ")");
     }
@@ -385,8 +429,7 @@ class ManifestsTest {
   }
 
   private static int shutdownGraceMs() {
-    Object v = section(configMapYaml(), "http").get("shutdownGraceMs");
-    return v == null ? 10_000 : ((Number) v).intValue();
+    return podConfig().getJsonObject("http").getInteger("shutdownGraceMs", 10_000);
   }
 
   @Test
@@ -433,20 +476,20 @@ class ManifestsTest {
     assertEquals(Boolean.TRUE, env.get("SLUICE_PG_REPLICAS_URLS").getValueFrom().getSecretKeyRef().getOptional(),
         "replicas are optional: a Secret without the key must still start the pods");
 
-    // SLUICE_CONFIG points at the ConfigMap's sluice.yaml where it is mounted.
-    ConfigMap cm = one(ConfigMap.class);
+    // SLUICE_CONFIG points at the generated ConfigMap's sluice.yaml where it is mounted.
+    String cm = generatedConfigMapName();
     EnvVar config = env.get("SLUICE_CONFIG");
     assertNotNull(config, "SLUICE_CONFIG is not set");
     Volume volume = d.getSpec().getTemplate().getSpec().getVolumes().stream()
-        .filter(v -> v.getConfigMap() != null && cm.getMetadata().getName().equals(v.getConfigMap().getName()))
-        .findFirst().orElseThrow(() -> new AssertionError("no volume from ConfigMap " + cm.getMetadata().getName()));
+        .filter(v -> v.getConfigMap() != null && cm.equals(v.getConfigMap().getName()))
+        .findFirst().orElseThrow(() -> new AssertionError("no volume from ConfigMap " + cm));
     VolumeMount mount = c.getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName())).findFirst()
         .orElseThrow(() -> new AssertionError("volume " + volume.getName() + " is not mounted"));
     assertEquals(mount.getMountPath() + "/sluice.yaml", config.getValue());
 
-    // The gateway's port in the ConfigMap is the one the probes and Services use.
-    assertEquals(HTTP_PORT, ((Number) section(configMapYaml(), "http").get("port")).intValue());
-    assertEquals("0.0.0.0", section(configMapYaml(), "http").get("host"), "http.host must listen beyond loopback");
+    // The gateway's port in the pods' configuration is the one the probes and Services use.
+    assertEquals(HTTP_PORT, podConfig().getJsonObject("http").getInteger("port"));
+    assertEquals("0.0.0.0", podConfig().getJsonObject("http").getString("host"), "http.host must listen beyond loopback");
   }
 
   @Test
@@ -492,7 +535,7 @@ class ManifestsTest {
     assertTrue(c.getArgs() != null && c.getArgs().contains("--cluster"), "the gateway must start with --cluster");
     Service headless = all(Service.class).stream().filter(s -> "None".equals(s.getSpec().getClusterIP())).findFirst()
         .orElseThrow(() -> new AssertionError("no headless Service"));
-    assertEquals(headless.getMetadata().getName(), section(configMapYaml(), "cluster").get("kubernetesService"),
+    assertEquals(headless.getMetadata().getName(), podConfig().getJsonObject("cluster").getString("kubernetesService"),
         "cluster.kubernetesService must name the headless Service");
     EnvVar host = c.getEnv().stream().filter(e -> e.getName().equals("SLUICE_CLUSTER_HOST")).findFirst()
         .orElseThrow(() -> new AssertionError("SLUICE_CLUSTER_HOST is not set: the event bus would bind to loopback"));
@@ -549,7 +592,7 @@ class ManifestsTest {
     assertNotNull(secret.getStringData(), "the template uses stringData");
     secret.getStringData().forEach((k, v) ->
         assertTrue(v.contains("CHANGE_ME") || v.contains("CHANGE-ME"), k + " must be a marked placeholder, not a real value"));
-    // The template must not be applied by `kubectl apply -f k8s/` (it would replace the real Secret).
+    // The template must never be applied with the rest (it would replace the real Secret).
     try (Stream<Path> top = Files.list(K8S)) {
       for (Path p : top.filter(p -> p.toString().matches(".*\\.ya?ml")).toList()) {
         List<HasMetadata> docs = parse(Files.readString(p), p.toString(), new ArrayList<>());
@@ -560,45 +603,61 @@ class ManifestsTest {
     }
   }
 
-  // ---------------------------------------------------------------- the ConfigMap's sluice.yaml
+  // ---------------------------------------------------------------- kustomize and the generated ConfigMap
 
-  /** How the ConfigMap's sluice.yaml differs from conf/sluice.yaml where it must not; empty when in sync. */
-  static List<String> catalogDifferences(Map<String, Object> conf, Map<String, Object> k8s) {
-    List<String> out = new ArrayList<>();
-    Map<String, Object> theirs = section(conf, "resources");
-    Map<String, Object> mine = section(k8s, "resources");
-    if (theirs.isEmpty()) out.add("conf/sluice.yaml declares no resources");
-    for (String name : theirs.keySet()) {
-      if (!mine.containsKey(name)) out.add("resources." + name + " is missing");
-      else if (!theirs.get(name).equals(mine.get(name))) out.add("resources." + name + " differs");
-    }
-    for (String name : mine.keySet()) {
-      if (!theirs.containsKey(name)) out.add("resources." + name + " is not in conf/sluice.yaml");
-    }
-    for (String sectionName : k8s.keySet()) {
-      if (!conf.containsKey(sectionName)) out.add("section '" + sectionName + "' is not in conf/sluice.yaml");
-    }
-    return out;
+  @SuppressWarnings("unchecked")
+  private static List<String> listOf(Map<String, Object> yaml, String key) {
+    Object v = yaml.get(key);
+    return v instanceof List<?> l ? (List<String>) l : List.of();
+  }
+
+  /** The name conf/kustomization.yaml generates the ConfigMap under (before kustomize's hash suffix). */
+  @SuppressWarnings("unchecked")
+  private static String generatedConfigMapName() {
+    Map<String, Object> conf = yamlFile(CONF_KUSTOMIZATION);
+    List<Object> generators = conf.get("configMapGenerator") instanceof List<?> l ? (List<Object>) l : List.of();
+    assertEquals(1, generators.size(), CONF_KUSTOMIZATION + ": one configMapGenerator expected");
+    Map<String, Object> generator = (Map<String, Object>) generators.get(0);
+    assertEquals(List.of(CONF.getFileName().toString()), listOf(generator, "files"),
+        CONF_KUSTOMIZATION + ": the ConfigMap must be generated from sluice.yaml itself");
+    return (String) generator.get("name");
   }
 
   @Test
-  void configMapDeclaresTheSameResourcesAsConfSluiceYaml() {
-    assertEquals(List.of(), catalogDifferences(confYaml, configMapYaml()),
-        "k8s/configmap.yaml is out of sync with conf/sluice.yaml: copy the resources over");
+  @DisplayName("k8s/kustomization.yaml applies every manifest here and the ConfigMap generated from conf/")
+  void kustomizationListsEveryManifestAndTheGeneratedConfig() throws IOException {
+    List<String> resources = listOf(yamlFile(K8S.resolve(KUSTOMIZATION)), "resources");
+    assertTrue(resources.contains("../conf"), "k8s/kustomization.yaml must take ../conf (the generated ConfigMap) as a base");
+    List<String> files = new ArrayList<>();
+    try (Stream<Path> top = Files.list(K8S)) {
+      top.map(p -> p.getFileName().toString()).filter(n -> n.matches(".*\\.ya?ml") && !n.equals(KUSTOMIZATION))
+          .sorted().forEach(files::add);
+    }
+    for (String file : files) assertTrue(resources.contains(file), file + " is not in k8s/kustomization.yaml's resources");
+    for (String r : resources) {
+      assertTrue(r.equals("../conf") || files.contains(r), r + " in k8s/kustomization.yaml does not exist in k8s/");
+    }
+    assertFalse(resources.stream().anyMatch(r -> r.startsWith("templates")), "the Secret template must never be applied");
+    assertEquals("sluice-config", generatedConfigMapName());
   }
 
   @Test
-  void aConfigMapOutOfSyncFails() {
-    Map<String, Object> k8s = new LinkedHashMap<>(configMapYaml());
-    Map<String, Object> resources = new LinkedHashMap<>(section(k8s, "resources"));
-    @SuppressWarnings("unchecked")
-    Map<String, Object> leads = new LinkedHashMap<>((Map<String, Object>) resources.get("leads"));
-    leads.put("fields", List.of("id", "org_id"));
-    resources.put("leads", leads);
-    resources.remove("documents");
-    k8s.put("resources", resources);
-    k8s.put("bogus", Map.of());
-    assertEquals(List.of("resources.leads differs", "resources.documents is missing",
-        "section 'bogus' is not in conf/sluice.yaml"), catalogDifferences(confYaml, k8s));
+  @DisplayName("every SLUICE_* variable of the Deployment names a key of conf/sluice.yaml")
+  void deploymentVariablesNameRealConfigKeys() {
+    List<String> names = container(deployment()).getEnv().stream().map(EnvVar::getName)
+        .filter(n -> n.startsWith("SLUICE_")).toList();
+    assertEquals(List.of(), unknownVariables(confYaml, names), "variables the gateway would silently ignore");
+    JsonObject pod = podConfig();
+    assertEquals(Boolean.FALSE, pod.getJsonObject("demo").getBoolean("load"),
+        "an empty production database must never be seeded with demo rows");
+    assertEquals("json", literalSluiceEnv(container(deployment())).get("SLUICE_LOG_FORMAT"),
+        "pods log one JSON object per line");
+  }
+
+  @Test
+  @DisplayName("a misspelt variable is reported, a real key and a process variable are not")
+  void aMisspeltVariableIsReported() {
+    assertEquals(List.of("SLUICE_DEMO_LAOD"), unknownVariables(confYaml,
+        List.of("SLUICE_DEMO_LOAD", "SLUICE_DEMO_LAOD", "SLUICE_CLUSTER_KUBERNETES_SERVICE", "SLUICE_CONFIG")));
   }
 }

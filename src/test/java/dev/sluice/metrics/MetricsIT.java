@@ -1,18 +1,30 @@
 package dev.sluice.metrics;
 
 import dev.sluice.bus.Addresses;
+import dev.sluice.support.Eventually;
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exactly one alert, then recovery with one more. Windows are shortened by configuration.
  */
 @DisplayName("Metrics: SLO breach and recovery with one alert each, diagnostics, explain, slow-query log")
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class MetricsIT {
   static TestGateway gw;
   static Http http;
@@ -55,50 +69,82 @@ class MetricsIT {
         .filter(t -> t.getString("name").equals(name)).findFirst().orElseThrow();
   }
 
+  /** GET on the gateway from Vert.x's web client, for checks made inside callbacks (never the blocking Http). */
+  static Future<JsonObject> getJson(WebClient web, String path, String key) {
+    return web.get(gw.port, "127.0.0.1", path).putHeader("Authorization", "Bearer " + key).send()
+        .map(HttpResponse::bodyAsJsonObject);
+  }
+
   @Test
   @DisplayName("a committed write's change event is timed from commit to arrival: the realtime target has data")
-  void changeDelivery() throws Exception {
+  void changeDelivery(Vertx vertx, VertxTestContext test) {
     assertEquals(200, http.send("PATCH", "/v1/leads?id=eq.1", "demo-writer", "application/json",
         "{\"priority\": 2}").status());
-    waitFor(() -> target(http.get("/admin/slo", "demo-admin").json(), "realtime").getLong("count") >= 1, 3000);
-    JsonObject realtime = target(http.get("/admin/slo", "demo-admin").json(), "realtime");
-    assertTrue(realtime.getDouble("p95Ms") >= 0 && !"no_data".equals(realtime.getString("status")), realtime.encode());
-    assertTrue(http.get("/metrics", null).body().contains("sluice_operation_seconds_count{operation=\"realtime\""));
+    WebClient web = WebClient.create(vertx);
+    AtomicReference<JsonObject> seen = new AtomicReference<>();
+    Eventually.until(vertx, 10_000, "the realtime target has a sample",
+            () -> getJson(web, "/admin/slo", "demo-admin").map(slo -> {
+              seen.set(target(slo, "realtime"));
+              return seen.get().getLong("count") >= 1;
+            }))
+        .compose(v -> web.get(gw.port, "127.0.0.1", "/metrics").send())
+        .onComplete(test.succeeding(metrics -> test.verify(() -> {
+          JsonObject realtime = seen.get();
+          assertTrue(realtime.getDouble("p95Ms") >= 0 && !"no_data".equals(realtime.getString("status")), realtime.encode());
+          assertTrue(metrics.bodyAsString().contains("sluice_operation_seconds_count{operation=\"realtime\""));
+          test.completeNow();
+        })));
   }
 
   @Test
   @DisplayName("a slow statement breaches the target once, and recovery is announced once")
-  void breachAndRecover() throws Exception {
+  void breachAndRecover(Vertx vertx, VertxTestContext test) {
+    WebClient web = WebClient.create(vertx);
     List<JsonObject> alerts = new CopyOnWriteArrayList<>();
+    AtomicBoolean recovered = new AtomicBoolean();
+    AtomicReference<MessageConsumer<JsonObject>> consumer = new AtomicReference<>();
     MessageConsumer<JsonObject> c = gw.vertx.eventBus().consumer(Addresses.ALERTS, m -> {
-      if ("point-reads".equals(m.body().getString("name"))) alerts.add(m.body());
-    });
-    Http.await(c.completion());
-    try {
-      for (int i = 0; i < 4; i++) assertEquals(200, http.get("/v1/naps/1", "demo-reader").status());
-      waitFor(() -> !alerts.isEmpty(), 3000);
-      JsonObject slo = http.get("/admin/slo", "demo-admin").json();
-      assertEquals("breach", target(slo, "point-reads").getString("status"));
-      assertTrue(target(slo, "point-reads").getDouble("p95Ms") >= 150);
-      Thread.sleep(600); // several more ticks in breach: still one alert
-      assertEquals(1, alerts.size(), alerts.toString());
-      assertEquals("breach", alerts.get(0).getString("status"));
-
-      // Fast point reads after the slow ones leave the 2 s window.
-      long deadline = System.currentTimeMillis() + 8000;
-      while (alerts.size() < 2 && System.currentTimeMillis() < deadline) {
-        http.get("/v1/leads/1", "demo-reader");
-        Thread.sleep(50);
+      if (!"point-reads".equals(m.body().getString("name")) || recovered.get()) return;
+      alerts.add(m.body());
+      if (alerts.size() == 1) {
+        // In breach: the report says so; then fast point reads until the slow ones leave the 2 s window.
+        getJson(web, "/admin/slo", "demo-admin").onComplete(test.succeeding(slo -> test.verify(() -> {
+          assertEquals("breach", alerts.get(0).getString("status"));
+          assertEquals("breach", target(slo, "point-reads").getString("status"));
+          assertTrue(target(slo, "point-reads").getDouble("p95Ms") >= 150);
+          fastReadsUntil(vertx, web, recovered);
+        })));
+      } else {
+        // The next alert after the breach, however many ticks in breach came between, is the recovery.
+        recovered.set(true);
+        test.verify(() -> assertEquals(List.of("breach", "ok"), alerts.stream().map(a -> a.getString("status")).toList()));
+        getJson(web, "/admin/slo", "demo-admin").onComplete(test.succeeding(slo -> test.verify(() -> {
+          JsonArray slow = slo.getJsonArray("slowQueries");
+          assertTrue(slow.stream().anyMatch(o -> ((JsonObject) o).getString("table").equals("naps")), slow.encode());
+          assertTrue(slow.stream().noneMatch(o -> ((JsonObject) o).getString("sql").contains("0.3")), "no values in the log");
+          consumer.get().unregister();
+          test.completeNow();
+        })));
       }
-      assertEquals(2, alerts.size(), alerts.toString());
-      assertEquals("ok", alerts.get(1).getString("status"));
-
-      JsonArray slow = http.get("/admin/slo", "demo-admin").json().getJsonArray("slowQueries");
-      assertTrue(slow.stream().anyMatch(o -> ((JsonObject) o).getString("table").equals("naps")), slow.encode());
-      assertTrue(slow.stream().noneMatch(o -> ((JsonObject) o).getString("sql").contains("0.3")), "no values in the log");
-    } finally {
-      c.unregister();
+    });
+    consumer.set(c);
+    // Four slow point reads, one after the other (each statement sleeps 0.3 s), once the consumer listens.
+    Future<Void> reads = c.completion();
+    for (int i = 0; i < 4; i++) {
+      reads = reads.compose(v -> web.get(gw.port, "127.0.0.1", "/v1/naps/1").putHeader("Authorization", "Bearer demo-reader")
+          .send().map(r -> {
+            test.verify(() -> assertEquals(200, r.statusCode()));
+            return null;
+          }));
     }
+    reads.onFailure(test::failNow);
+  }
+
+  /** One fast point read at a time, 50 ms apart, until {@code stop}. */
+  static void fastReadsUntil(Vertx vertx, WebClient web, AtomicBoolean stop) {
+    if (stop.get()) return;
+    web.get(gw.port, "127.0.0.1", "/v1/leads/1").putHeader("Authorization", "Bearer demo-reader").send()
+        .onComplete(r -> vertx.setTimer(50, t -> fastReadsUntil(vertx, web, stop)));
   }
 
   @Test
@@ -146,10 +192,5 @@ class MetricsIT {
     assertTrue(text.contains("operation=\"cache.get\""), "cache reads are timed too");
     assertTrue(text.contains("sluice_slo_status{target=\"point-reads\"}"));
     assertTrue(text.contains("sluice_cache_hits_total") || text.contains("sluice_cache_misses_total"));
-  }
-
-  static void waitFor(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + millis;
-    while (!condition.getAsBoolean() && System.currentTimeMillis() < deadline) Thread.sleep(20);
   }
 }

@@ -2,6 +2,7 @@ package dev.sluice.replica;
 
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
+import dev.sluice.support.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -54,7 +55,8 @@ class ReplicaIT {
     String url = "postgresql://" + r.getUser() + "@" + r.getHost() + ":" + r.getPort() + "/{database}";
     JsonObject overrides = new JsonObject().put("pg", new JsonObject().put("replicas", new JsonObject()
         .put("urls", new JsonArray().add(url)).put("pollMs", 100).put("maxLagMs", 1000)));
-    gw = Http.await(TestGateway.start("replica", overrides, List.of()));
+    // The streaming replica is the project-local one: this class runs on the local primary whatever TestServices chose.
+    gw = Http.await(TestGateway.start(TestServices.local(), "replica", overrides, List.of(), null));
     http = new Http(gw.port);
     waitFor(() -> "streaming".equals(replicaState()), 60, "the replica to stream");
     replica = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))

@@ -24,9 +24,9 @@ import java.util.UUID;
 
 /**
  * A real gateway for one test class, on a database of its own (created here, dropped in
- * {@link #close}), against the project-local PostgreSQL and Redis that ./sluice test started
- * (SLUICE_PG_URL / SLUICE_REDIS_URL). Each class gets a fresh database, so the suite can run twice
- * in a row on the same services.
+ * {@link #close}), against the PostgreSQL and Redis of {@link TestServices} (containers when a
+ * Docker engine is reachable, else the project-local services that ./sluice test started). Each
+ * class gets a fresh database, so the suite can run twice in a row on the same services.
  */
 public final class TestGateway {
   public final Vertx vertx;
@@ -38,9 +38,10 @@ public final class TestGateway {
   public final int port;
   /** A client on the test database for set-up and assertions (never for the gateway's own work). */
   public final Pool db;
+  private final TestServices services;
 
   private TestGateway(Vertx vertx, PrometheusMeterRegistry registry, Gateway gateway, SluiceConfig config,
-                      String database, int port, Pool db) {
+                      String database, int port, Pool db, TestServices services) {
     this.vertx = vertx;
     this.registry = registry;
     this.gateway = gateway;
@@ -48,10 +49,11 @@ public final class TestGateway {
     this.database = database;
     this.port = port;
     this.db = db;
+    this.services = services;
   }
 
   public static String basePgUrl() {
-    return System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice");
+    return TestServices.get().pgUrl();
   }
 
   /**
@@ -64,11 +66,17 @@ public final class TestGateway {
 
   /** As {@link #start(String, JsonObject, List)}, on a clustered Vert.x when {@code cluster} is given. */
   public static Future<TestGateway> start(String name, JsonObject overrides, List<String> setupSql, ClusterSettings cluster) {
+    return start(TestServices.get(), name, overrides, setupSql, cluster);
+  }
+
+  /** As {@link #start(String, JsonObject, List)}, on the given services (the local ones, for fault injection). */
+  public static Future<TestGateway> start(TestServices services, String name, JsonObject overrides, List<String> setupSql,
+                                          ClusterSettings cluster) {
     Metrics metrics = Metrics.create();
     PrometheusMeterRegistry registry = metrics.registry();
     String database = "sluice_test_" + name.toLowerCase().replaceAll("[^a-z0-9]", "") + "_"
         + UUID.randomUUID().toString().substring(0, 8);
-    PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
+    PgConnectOptions base = PgConnectOptions.fromUri(services.pgUrl());
     String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
     int port = freePort();
     JsonObject o = new JsonObject()
@@ -85,8 +93,7 @@ public final class TestGateway {
         .compose(v -> {
           Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
               .connectingTo(PgConnectOptions.fromUri(dbUrl)).using(vertx).build();
-          return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
-                  "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
+          return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml", "SLUICE_REDIS_URL", services.redisUrl()), o)
               // migrate first so test-only objects can sit beside (and refer to) the demo schema
               .compose(config -> Migrator.migrate(vertx, config.pg()).map(config))
               .compose(config -> {
@@ -95,7 +102,7 @@ public final class TestGateway {
                 return setup.map(config);
               })
               .compose(config -> Gateway.start(vertx, config, metrics)
-                  .map(g -> new TestGateway(vertx, registry, g, config, database, port, db)));
+                  .map(g -> new TestGateway(vertx, registry, g, config, database, port, db, services)));
         }));
   }
 
@@ -121,10 +128,9 @@ public final class TestGateway {
     return newVertx(metrics, cluster).compose(vertx -> {
       Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
           .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
-      return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
-              "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
+      return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml", "SLUICE_REDIS_URL", first.services.redisUrl()), o)
           .compose(config -> Gateway.start(vertx, config, metrics)
-              .map(g -> new TestGateway(vertx, registry, g, config, null, port, db)));
+              .map(g -> new TestGateway(vertx, registry, g, config, null, port, db, first.services)));
     });
   }
 
@@ -145,8 +151,13 @@ public final class TestGateway {
     return System.getenv().getOrDefault("SLUICE_DATA_DIR", "../shared/data/debian-minilm");
   }
 
+  /** The services this gateway runs against. */
+  public TestServices services() {
+    return services;
+  }
+
   public Future<Void> close() {
-    PgConnectOptions base = PgConnectOptions.fromUri(basePgUrl());
+    PgConnectOptions base = PgConnectOptions.fromUri(services.pgUrl());
     Future<Void> closed = gateway.close().eventually(db::close);
     if (database != null) {
       closed = closed.compose(v -> admin(vertx, base, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)"));

@@ -399,7 +399,7 @@ class VectorIT {
             .put("fields", new JsonArray().add("id").add("embedding"))
             .put("vectors", new JsonObject().put("embedding", new JsonObject().put("dimensions", 8).put("metric", "cosine")))));
     SluiceConfig config = Http.await(ConfigLoader.load(gw.vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
-        "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), overrides));
+        "SLUICE_REDIS_URL", gw.services().redisUrl()), overrides));
     Throwable t = Http.awaitFailure(Gateway.start(gw.vertx, config, Metrics.create()));
     assertTrue(t instanceof ConfigException, String.valueOf(t));
     assertTrue(t.getMessage().contains("resources.mismatched.vectors.embedding.metric"), t.getMessage());

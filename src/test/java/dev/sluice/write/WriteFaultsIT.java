@@ -2,6 +2,7 @@ package dev.sluice.write;
 
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
+import dev.sluice.support.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -35,8 +36,9 @@ class WriteFaultsIT {
 
   @BeforeAll
   static void start() {
-    gw = Http.await(TestGateway.start("writefaults", new JsonObject().put("demo", new JsonObject().put("leads", 200)
-        .put("documentsLimit", 10)), List.of()));
+    // pg_ctl restarts the project-local PostgreSQL: this class runs on it whatever TestServices chose.
+    gw = Http.await(TestGateway.start(TestServices.local(), "writefaults", new JsonObject().put("demo", new JsonObject().put("leads", 200)
+        .put("documentsLimit", 10)), List.of(), null));
   }
 
   @AfterAll
