@@ -20,12 +20,15 @@ import java.util.logging.Logger;
  * Loads the demo data when the database is empty. Organizations, customers and leads are
  * generated deterministically by SQL (the same scale always gives the same rows) at start;
  * documents come from the debian-minilm data set with its own ids, so its ground truth applies,
- * through the bulk write path once it is deployed.
+ * through the bulk write path once it is deployed. Without the data set (a bare clone) they come
+ * from the sample of its texts in the jar, and the write path embeds them.
  */
 public final class DemoLoader {
   private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
   static final int ORGANIZATIONS = 4;
   private static final int DOC_BATCH = 500;
+  /** Texts to embed per bulk request: small enough to finish well inside the send timeout on a busy machine. */
+  private static final int SAMPLE_BATCH = 100;
   /** Advisory lock key of the demo load ("sluice" in ASCII, as a number). */
   private static final long LOCK = 0x736c75696365L;
 
@@ -93,9 +96,12 @@ public final class DemoLoader {
 
   static Future<Void> loadDocuments(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
     Path dir = Path.of(demo.documentsPath());
-    if (!DocumentFiles.present(dir)) {
-      LOG.warning("demo data: no data set at " + dir.toAbsolutePath() + "; documents stay empty");
-      return Future.succeededFuture();
+    boolean sample = !DocumentFiles.present(dir);
+    if (sample) {
+      // A bare clone: the texts of the bundled sample, embedded in-process by the write path
+      // (resources.documents.vectors.embedding.source), on the embedding worker pool.
+      LOG.info("demo data: no data set at " + dir.toAbsolutePath() + "; embedding the bundled sample of "
+          + "its texts instead (about a minute on two cores)");
     }
     long start = System.nanoTime();
     // Building the HNSW index once after the load is far faster than inserting into it row by row:
@@ -110,8 +116,9 @@ public final class DemoLoader {
             String name = r.getString(0);
             dropped = dropped.compose(v -> pool.query("DROP INDEX " + quoteIdent(name)).execute());
           }
-          return dropped.compose(v -> vertx.executeBlocking(() -> DocumentFiles.open(dir, demo.documentsLimit())))
-              .compose(files -> insertAll(vertx, pool, files, 0)
+          return dropped.compose(v -> vertx.executeBlocking(() -> sample ? DocumentFiles.openSample(demo.documentsLimit())
+                  : DocumentFiles.open(dir, demo.documentsLimit())))
+              .compose(files -> insertAll(vertx, pool, files, 0, sample ? SAMPLE_BATCH : DOC_BATCH)
                   .eventually(() -> vertx.executeBlocking(() -> {
                     files.close();
                     return null;
@@ -119,18 +126,19 @@ public final class DemoLoader {
               .compose(n -> recreate(pool, defs).map(n));
         })
         .compose(n -> pool.query("ANALYZE documents").execute().map(n))
-        .onSuccess(n -> LOG.info("demo data: " + n + " documents in " + (System.nanoTime() - start) / 1_000_000 + " ms"))
+        .onSuccess(n -> LOG.info("demo data: " + n + " documents in " + (System.nanoTime() - start) / 1_000_000 + " ms"
+            + (sample ? " (the bundled sample, embedded in-process)" : "")))
         .mapEmpty();
   }
 
-  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done) {
-    return vertx.executeBlocking(() -> files.next(DOC_BATCH)).compose(batch -> {
+  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done, int batchSize) {
+    return vertx.executeBlocking(() -> files.next(batchSize)).compose(batch -> {
       if (batch.isEmpty()) return Future.succeededFuture(done);
       JsonArray rows = new JsonArray(new java.util.ArrayList<>(batch.size()));
       batch.forEach(d -> rows.add(d.toJson()));
       DataRequest bulk = new DataRequest("documents", 0, null, new JsonObject(), rows.toBuffer(), true);
       return vertx.eventBus().request(Addresses.BULK, bulk, BULK_DELIVERY)
-          .compose(v -> insertAll(vertx, pool, files, done + batch.size()));
+          .compose(v -> insertAll(vertx, pool, files, done + batch.size(), batchSize));
     });
   }
 

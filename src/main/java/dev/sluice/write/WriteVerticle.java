@@ -6,6 +6,7 @@ import dev.sluice.bus.BusService;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.embed.Embeddings;
 import dev.sluice.data.Database;
 import dev.sluice.data.Filters;
 import dev.sluice.error.ApiError;
@@ -50,7 +51,10 @@ public final class WriteVerticle extends VerticleBase {
   private final ReplicaSet replicas;
   CommitFence fence;
 
-  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas) {
+  private final Embeddings embeddings;
+
+  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+    this.embeddings = embeddings;
     this.config = config;
     this.settings = config.writes();
     this.catalog = catalog;
@@ -139,7 +143,7 @@ public final class WriteVerticle extends VerticleBase {
   BulkWriter newWriter(WriteTarget t, long tenant, ConflictMode mode, List<WriteTarget.Column> conflictKey,
                        SqlConnection conn, Changes changes, int operation) {
     return new BulkWriter(t, tenant, mode, conflictKey, conn, sqls, changes, settings.chunkRows(), settings.chunkBytes(),
-        operation);
+        operation, EmbeddingFill.of(t, embeddings));
   }
 
   // ---- patch and delete ----
@@ -147,12 +151,15 @@ public final class WriteVerticle extends VerticleBase {
   private Future<Buffer> patch(DataRequest req) {
     WriteTarget t = target(req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
-    Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
-    Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
+    Map<WriteTarget.Column, Object> given = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
+    Mutations.patch(t, req.tenant(), filters, given, settings.changeIdsCap()); // validates before any embedding
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
-    return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
-        .map(n -> new JsonObject().put("updated", n).toBuffer()));
+    return EmbeddingFill.of(t, embeddings).patch(given).compose(set -> {
+      Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
+      return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
+          .map(n -> new JsonObject().put("updated", n).toBuffer()));
+    });
   }
 
   private Future<Buffer> delete(DataRequest req) {
@@ -212,16 +219,18 @@ public final class WriteVerticle extends VerticleBase {
           case "patch", "delete" -> {
             Filters filters = filtersOf(t, op.getValue("filter"));
             Mutations.Plan plan;
-            String result;
             if (kind.equals("patch")) {
               Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(op.getValue("set"));
-              plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap());
-              result = "updated";
+              Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap()); // validates before any embedding
+              EmbeddingFill fill = EmbeddingFill.of(t, embeddings);
+              steps.add((conn, changes) -> fill.patch(set)
+                  .compose(full -> Mutations.run(conn, Mutations.patch(t, req.tenant(), filters, full, settings.changeIdsCap()),
+                      changes, index))
+                  .map(n -> new JsonObject().put("updated", n)));
             } else {
               plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap());
-              result = "deleted";
+              steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(n -> new JsonObject().put("deleted", n)));
             }
-            steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(n -> new JsonObject().put(result, n)));
           }
           default -> throw ApiError.badRequest("op must be bulk, patch or delete.");
         }

@@ -302,7 +302,7 @@ class VectorIT {
     Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings, 1);
     try {
       VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(client, gw.gateway.catalog(), settings));
-      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one);
+      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one, null);
       assertEquals(dflt, show(one), "the configured default is the session's own setting");
 
       String inside = Http.await(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "321")),
