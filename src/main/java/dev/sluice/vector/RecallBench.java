@@ -61,7 +61,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * java -cp target/sluice.jar dev.sluice.vector.RecallBench [--url http://127.0.0.1:8080]
  *     [--data ../shared/data/debian-minilm] [--ef 40,100,200,400] [--concurrency 8] [--rounds 3]
  *     [--key demo-reader] [--pg postgresql://postgres@127.0.0.1:55432/sluice] [--json FILE] [--no-direct]
- *     [--index all|vector,halfvec,binary] [--no-text]
+ *     [--index all|vector,halfvec,binary] [--no-text] [--queries 200]
  * </pre>
  * Run it from the repository root: it reads conf/sluice.yaml (or SLUICE_CONFIG, with the SLUICE_*
  * overrides) for the default ef_search and to build the gateway's own statement from the catalog.
@@ -99,6 +99,10 @@ public final class RecallBench {
     Path data = Path.of(opts.get("data"));
     float[][] queries = VectorFiles.fvecs(data.resolve("dev-queries.fvecs"));
     int[][] truth = VectorFiles.ivecs(data.resolve("dev-groundtruth.ivecs"));
+    // --queries N: the first N dev queries only (a quick check that the tool works, not a measurement)
+    int first = Math.min(queries.length, Integer.parseInt(opts.get("queries")));
+    queries = Arrays.copyOf(queries, first);
+    truth = Arrays.copyOf(truth, first);
     RecallBench bench = new RecallBench(opts, queries, truth);
     Path textFile = data.resolve("dev-queries.txt");
     List<String> texts = !opts.containsKey("no-text") && Files.isReadable(textFile) ? Files.readAllLines(textFile) : null;
@@ -180,6 +184,7 @@ public final class RecallBench {
     o.put("pg", System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice"));
     o.put("json", null);
     o.put("index", "all");
+    o.put("queries", "200");
     o = CliOptions.parse(args, o, Set.of("no-direct", "no-text"));
     int c = Integer.parseInt(o.get("concurrency"));
     int r = Integer.parseInt(o.get("rounds"));

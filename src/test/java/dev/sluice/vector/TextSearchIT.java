@@ -39,7 +39,9 @@ class TextSearchIT {
         .put("demo", new JsonObject().put("leads", 200).put("documentsPath", "target/no-such-data-set").put("documentsLimit", 300))
         .put("vector", new JsonObject().put("instances", 1))
         .put("embedding", new JsonObject().put("maxTextChars", 1000));
-    gw = Http.await(TestGateway.start("textsearch", overrides, List.of()));
+    // The start embeds 300 texts on the worker pool: allow it more than Http.await's two minutes on a busy machine.
+    gw = TestGateway.start("textsearch", overrides, List.of()).toCompletionStage().toCompletableFuture()
+        .get(10, java.util.concurrent.TimeUnit.MINUTES);
     http = new Http(gw.port);
     try (InputStream in = TextSearchIT.class.getResourceAsStream("/embed/minilm-reference.json")) {
       reference = new JsonArray(new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -176,6 +178,49 @@ class TextSearchIT {
     assertEquals(400, missing.status(), missing.body());
     assertTrue(missing.body().contains("\"field\":\"embedding\""), missing.body());
     Http.await(gw.db.query("DELETE FROM documents WHERE id >= 900001").execute());
+  }
+
+  @Test
+  @DisplayName("hybrid search keeps the exact-term match the vector side misses and the meaning the full-text side misses")
+  void hybrid() {
+    // The name "ccache" is an exact term: the vector ranking of the whole sentence puts ccache 5th,
+    // after f3 (which detects fake flash drives); the hybrid ranking has it first.
+    String a = "ccache program that detects counterfeit USB sticks";
+    assertFalse(ids(ok(text(a, 3).encode())).contains(2062L), "vector alone misses the term");
+    JsonArray fused = ok(text(a, 3).put("mode", "hybrid").encode());
+    assertEquals(2062L, fused.getJsonObject(0).getLong("id"), fused.encode());
+    assertTrue(fused.getJsonObject(0).getDouble("score") > fused.getJsonObject(1).getDouble("score"), fused.encode());
+    assertTrue(fused.getJsonObject(0).containsKey("distance"), fused.encode());
+
+    // Full text ranks rows with common words of the query first and finds neither elpa-fountain-mode
+    // (a screenwriting mode: "screenplay" is not in its text) nor cmospwd; the hybrid ranking has both.
+    String b = "cmospwd screenplay formatting";
+    List<Long> textOnly = fullTextRanking(b, 2);
+    assertFalse(textOnly.contains(4862L) || textOnly.contains(2702L), textOnly.toString());
+    List<Long> both = ids(ok(text(b, 2).put("mode", "hybrid").encode()));
+    assertTrue(both.containsAll(List.of(4862L, 2702L)), both.toString());
+
+    // weights: with the vector's at 0 the order is the full-text ranking's
+    assertEquals(fullTextRanking(a, 3), ids(ok(text(a, 3).put("mode", "hybrid")
+        .put("weights", new JsonObject().put("vector", 0).put("text", 1)).encode())));
+    // and the filter and k apply to the fused rows
+    JsonArray filtered = ok(text(a, 2).put("mode", "hybrid").put("filter", "section=eq.utils").encode());
+    assertTrue(filtered.size() <= 2);
+    Http.Response sections = http.get("/v1/documents?select=id,section&id=in.(" + String.join(",",
+        ids(filtered).stream().map(String::valueOf).toList()) + ")", "demo-reader");
+    for (Object row : sections.json().getJsonArray("data")) assertEquals("utils", ((JsonObject) row).getString("section"));
+  }
+
+  /** The full-text side alone, as the gateway ranks it (the query's words OR'ed, ts_rank_cd), in SQL. */
+  static List<Long> fullTextRanking(String text, int k) {
+    String words = SearchSql.textQuery(text);
+    List<Long> out = new java.util.ArrayList<>();
+    for (Row r : Http.await(gw.db.preparedQuery("SELECT id FROM documents WHERE to_tsvector('english', text) @@ to_tsquery('english', $1) "
+        + "ORDER BY ts_rank_cd(to_tsvector('english', text), to_tsquery('english', $1)) DESC, id LIMIT $2")
+        .execute(io.vertx.sqlclient.Tuple.of(words, k)))) {
+      out.add(r.getLong(0));
+    }
+    return out;
   }
 
   static Float[] floats(JsonArray a) {
