@@ -372,7 +372,10 @@ class VectorIT {
 
     JsonObject docs = byResource.get("documents");
     assertEquals("hnsw", docs.getJsonObject("index").getString("type"));
-    assertEquals("vector_cosine_ops", docs.getJsonObject("index").getString("opclass"));
+    // the catalog's index kind for documents.embedding is halfvec (README "Index kinds"); all three are listed
+    assertEquals("halfvec_cosine_ops", docs.getJsonObject("index").getString("opclass"));
+    assertEquals("halfvec", docs.getJsonObject("index").getString("kind"));
+    assertEquals(Set.of("vector", "halfvec", "binary"), docs.getJsonObject("indexes").fieldNames());
     assertEquals(256, docs.getJsonObject("index").getJsonObject("parameters").getInteger("ef_construction"));
     assertTrue(docs.getJsonObject("index").getLong("sizeBytes") > 0);
     assertEquals(1000L, docs.getLong("rows"));
