@@ -157,16 +157,6 @@ public final class Embeddings {
     });
   }
 
-  /** pgvector's text form of a vector, as the write path binds vectors. */
-  public static String pgText(float[] v) {
-    StringBuilder sb = new StringBuilder(v.length * 12).append('[');
-    for (int i = 0; i < v.length; i++) {
-      if (i > 0) sb.append(',');
-      sb.append(v[i]);
-    }
-    return sb.append(']').toString();
-  }
-
   /** For tests and logs. */
   @Override
   public String toString() {

@@ -65,11 +65,16 @@ final class EmbeddingFill {
       List<Row> out = new ArrayList<>(rows);
       for (int j = 0; j < at.size(); j++) {
         Row r = out.get(at.get(j));
-        r.values()[d.vector().index()] = Embeddings.pgText(vectors.get(j));
+        r.values()[d.vector().index()] = pgText(vectors.get(j));
         out.set(at.get(j), new Row(r.index(), r.line(), r.mask() | d.vector().bit(), r.values()));
       }
       return out;
     });
+  }
+
+  /** pgvector's text form of a vector, as the write path binds vectors: the same text as a JSON array. */
+  private static String pgText(float[] v) {
+    return dev.sluice.vector.VectorFiles.json(v);
   }
 
   /** A PATCH's SET list with the vectors of the source texts it changes (unless it sets the vector too). */
@@ -79,7 +84,7 @@ final class EmbeddingFill {
       if (set.containsKey(d.vector()) || !(set.get(d.source()) instanceof String text)) continue;
       f = f.compose(current -> embeddings.embedAll(d.model(), List.of(text)).map(vs -> {
         Map<WriteTarget.Column, Object> out = new LinkedHashMap<>(current);
-        out.put(d.vector(), Embeddings.pgText(vs.get(0)));
+        out.put(d.vector(), pgText(vs.get(0)));
         return out;
       }));
     }
