@@ -17,6 +17,7 @@
 #   BENCH_DURATION=8          seconds per measured run (gateway and baseline alike)
 #   BENCH_WARMUP=2            seconds of unmeasured gateway warm-up before each run
 #   BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=32     wrk -t / -c for reads, cache, vector
+#   BENCH_VECTOR_INDEXES="vector halfvec binary"      the ANN indexes the vector scenario compares (one wrk/pgbench pair each)
 #   BENCH_BULK_CONNECTIONS=8  wrk -c for the 100-row bulk inserts
 #   BENCH_PGBENCH_CLIENTS=8   pgbench -c (with -j 2)
 #   BENCH_EF_SEARCH=200       hnsw.ef_search of the ANN runs (gateway request and baseline alike)
@@ -562,32 +563,39 @@ print("%s|%d stale of %d reads after a PATCH reply (point %d/%d, page %d/%d; goa
 }
 
 scenario_vector() {
-  local code avail g b judged status note n
-  n="$(py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH")" || die "cannot read the dev queries in $DATASET"
+  # One gateway/pgbench pair per ANN index of documents.embedding (BENCH_VECTOR_INDEXES), same run.
+  local kind
+  for kind in ${BENCH_VECTOR_INDEXES:-vector halfvec binary}; do scenario_vector_index "$kind"; done
+}
+
+scenario_vector_index() { # vector|halfvec|binary
+  local kind="$1" code avail g b judged status note n
+  rm -rf "$TMP/vec"
+  n="$(py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" "$kind")" || die "cannot read the dev queries in $DATASET"
   head -n 1 "$TMP/vec/search-bodies.txt" >"$TMP/vec/one.json"
   code="$(probe POST /v1/documents/search demo-reader "$TMP/vec/one.json")"
   avail="$(availability "$code")"
-  say "vector / ANN top-10: gateway ($avail)"
+  say "vector / ANN top-10 through the $kind index: gateway ($avail)"
   local scripts=() f
   for f in "$TMP"/vec/ann/q*.sql; do scripts+=(-f "$f"); done
-  PGOPTIONS="-c hnsw.ef_search=$EF_SEARCH" pgbench_run ann "$PGBENCH_CLIENTS" "${scripts[@]}"; b="$PGB_JSON"
-  local bcmd="PGOPTIONS='-c hnsw.ef_search=$EF_SEARCH' pgbench -n -M prepared -c $PGBENCH_CLIENTS -j 2 -T $DURATION -f <one script per dev query, the first $n: SELECT id, package, embedding <=> 'q'::vector AS distance FROM documents ORDER BY embedding <=> 'q'::vector LIMIT 10> $PG_URL"
+  PGOPTIONS="-c hnsw.ef_search=$EF_SEARCH" pgbench_run "ann-$kind" "$PGBENCH_CLIENTS" "${scripts[@]}"; b="$PGB_JSON"
+  local bcmd="PGOPTIONS='-c hnsw.ef_search=$EF_SEARCH' pgbench -n -M prepared -c $PGBENCH_CLIENTS -j 2 -T $DURATION -f <one script per dev query, the first $n: the gateway's top-10 through the $kind index (load-tests/bench/benchlib.py ANN_SQL)> $PG_URL"
   if [ "$avail" != ok ]; then
-    row scenario=vector operation="ANN top-10, ef_search $EF_SEARCH" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
+    row scenario=vector operation="ANN top-10, $kind index, ef_search $EF_SEARCH" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
     return 0
   fi
-  wrk_run search search.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_BODIES_FILE="$TMP/vec/search-bodies-$n.txt"; g="$WRK_JSON"
+  wrk_run "search-$kind" search.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_BODIES_FILE="$TMP/vec/search-bodies-$n.txt"; g="$WRK_JSON"
   judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
   local rc_ef rc_default
-  rc_ef="$(py recall "$BASE" "$DATASET" "$EF_SEARCH" || echo '{}')"
-  rc_default="$(py recall "$BASE" "$DATASET" || echo '{}')"
+  rc_ef="$(py recall "$BASE" "$DATASET" "$EF_SEARCH" "$kind" || echo '{}')"
+  rc_default="$(py recall "$BASE" "$DATASET" "" "$kind" || echo '{}')"
   local rnote
   rnote="$(python3 -c 'import json,sys
 a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2])
 print("recall@10 %s at efSearch %s, %s with the gateway default" % (a.get("recall_at_10"), sys.argv[3], b.get("recall_at_10")))' "$rc_ef" "$rc_default" "$EF_SEARCH")"
-  row scenario=vector operation="ANN top-10, efSearch $EF_SEARCH" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+  row scenario=vector operation="ANN top-10, $kind index, efSearch $EF_SEARCH" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
       baseline="$b" baseline_tool=pgbench baseline_command="$bcmd" note="$rnote${note:+; $note}" \
-      extra="{\"recall_requested_ef\": $rc_ef, \"recall_gateway_default\": $rc_default}"
+      extra="{\"index\": \"$kind\", \"recall_requested_ef\": $rc_ef, \"recall_gateway_default\": $rc_default}"
 }
 
 delete_bench_rows() {

@@ -70,32 +70,45 @@ def vec_text(v):
     return "[" + ",".join("%.9g" % x for x in v) + "]"
 
 
-def search_body(v, ef):
+def search_body(v, ef, index=""):
     body = '{"vector":%s,"k":10,"select":"id,package"' % vec_text(v)
     if ef:
         body += ',"efSearch":%d' % int(ef)
+    if index:
+        body += ',"index":"%s"' % index
     return body + "}"
+
+
+# The gateway's top-10 through each ANN index of documents.embedding (SearchSql): the column itself,
+# its halfvec expression (re-sorted by the full vectors), or its binary quantisation (k x rerank = 40
+# candidates by Hamming distance, re-ranked by the full vectors).
+ANN_SQL = {
+    "vector": "SELECT id, package, embedding <=> {q} AS distance FROM documents ORDER BY embedding <=> {q} LIMIT 10;\n",
+    "halfvec": "SELECT id, package, embedding <=> {q} AS distance FROM (SELECT id, package, embedding FROM documents "
+               "ORDER BY embedding::halfvec(384) <=> {q}::halfvec(384) LIMIT 10) t ORDER BY distance;\n",
+    "binary": "SELECT id, package, embedding <=> {q} AS distance FROM (SELECT id, package, embedding FROM documents "
+              "ORDER BY binary_quantize(embedding)::bit(384) <~> binary_quantize({q}) LIMIT 40) t ORDER BY distance LIMIT 10;\n",
+}
 
 
 PGBENCH_QUERIES = 100
 
 
-def cmd_vectors(dataset, outdir, ef=""):
+def cmd_vectors(dataset, outdir, ef="", index=""):
     queries = read_fvecs(os.path.join(dataset, "dev-queries.fvecs"))
     os.makedirs(os.path.join(outdir, "ann"), exist_ok=True)
     with open(os.path.join(outdir, "search-bodies.txt"), "w") as f:
         for q in queries:
-            f.write(search_body(q, ef) + "\n")
+            f.write(search_body(q, ef, index) + "\n")
     # pgbench takes at most 128 scripts: the first PGBENCH_QUERIES dev queries, for both sides.
     with open(os.path.join(outdir, "search-bodies-%d.txt" % PGBENCH_QUERIES), "w") as f:
         for q in queries[:PGBENCH_QUERIES]:
-            f.write(search_body(q, ef) + "\n")
+            f.write(search_body(q, ef, index) + "\n")
     for i, q in enumerate(queries[:PGBENCH_QUERIES]):
         lit = "'%s'::vector" % vec_text(q)
         with open(os.path.join(outdir, "ann", "q%03d.sql" % i), "w") as f:
             # The same top-10 the search endpoint answers: nearest first by cosine distance.
-            f.write("SELECT id, package, embedding <=> %s AS distance FROM documents ORDER BY embedding <=> %s LIMIT 10;\n"
-                    % (lit, lit))
+            f.write(ANN_SQL[index or "vector"].format(q=lit))
     print(min(len(queries), PGBENCH_QUERIES))
 
 
@@ -217,7 +230,7 @@ def cmd_heap(path):
 
 # --------------------------------------------------------------------------- recall
 
-def cmd_recall(base, dataset, ef=""):
+def cmd_recall(base, dataset, ef="", index=""):
     if not re.match(r"^http://127\.0\.0\.1:\d+$", base):
         die("recall only talks to http://127.0.0.1:PORT")
     queries = read_fvecs(os.path.join(dataset, "dev-queries.fvecs"))
@@ -227,7 +240,7 @@ def cmd_recall(base, dataset, ef=""):
     for q, t in zip(queries, truth):
         if time.time() > deadline:
             break
-        req = urllib.request.Request(base + "/v1/documents/search", data=search_body(q, ef).encode(),
+        req = urllib.request.Request(base + "/v1/documents/search", data=search_body(q, ef, index).encode(),
                                      headers={"Authorization": "Bearer demo-reader",
                                               "Content-Type": "application/json"})
         start = time.perf_counter()

@@ -11,6 +11,8 @@ import dev.sluice.data.Database;
 import dev.sluice.data.Migrator;
 import dev.sluice.data.PgVerticle;
 import dev.sluice.demo.DemoLoader;
+import dev.sluice.embed.EmbeddingSettings;
+import dev.sluice.embed.Embeddings;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.maintenance.MaintenanceVerticle;
 import dev.sluice.maintenance.StorageCheck;
@@ -55,9 +57,11 @@ public final class Gateway {
   private final ResponseCache cache;
   private final ChangeFeed feed;
   private final List<String> deployments;
+  private final Embeddings embeddings;
 
   private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, ChangeFeed feed,
-                  List<String> deployments) {
+                  List<String> deployments, Embeddings embeddings) {
+    this.embeddings = embeddings;
     this.vertx = vertx;
     this.config = config;
     this.catalog = catalog;
@@ -71,6 +75,7 @@ public final class Gateway {
     RecordCodec.registerAll(vertx.eventBus());
     Pool maintenance = Database.maintenancePool(vertx, config.pg());
     List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicReference<Embeddings> embeddings = new java.util.concurrent.atomic.AtomicReference<>();
     return Migrator.migrate(vertx, config.pg())
         .compose(n -> {
           if (n > 0) LOG.info("applied " + n + " migration(s)");
@@ -86,17 +91,19 @@ public final class Gateway {
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
           ChangeFeed feed = new ChangeFeed(vertx, List.copyOf(catalog.all().keySet()), CHANGE_BUFFER);
           ReplicaSet replicas = replicaSet(config.pg());
-          return feed.start().compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
+          return feed.start().compose(x -> Embeddings.start(vertx, EmbeddingSettings.from(config), registry, models(catalog)))
+              .onSuccess(embeddings::set)
+              .compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys()), 1))
               .compose(v -> replicas.size() == 0 ? Future.<Void>succeededFuture()
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), pgInstances(config)))
-              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas, embeddings.get()), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
-              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas), VectorSettings.from(config).instances()))
+              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas, embeddings.get()), VectorSettings.from(config).instances()))
               .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
-              .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
+              .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, embeddings.get())));
         });
   }
 
@@ -115,6 +122,15 @@ public final class Gateway {
     List<String> names = pg.replicas().urls().stream().map(Database::serverName).toList();
     LOG.info("reads go to " + names.size() + " streaming replica(s) when they are in step: " + String.join(", ", names));
     return new ReplicaSet(names, pg.replicas().maxLagMs(), pg.replicas().pollMs(), System::currentTimeMillis);
+  }
+
+  /** The embedding models the catalog's vector columns name (loaded once, at start). */
+  private static java.util.Set<String> models(Catalog catalog) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    catalog.all().values().forEach(r -> r.vectors().values().forEach(v -> {
+      if (v.model() != null) out.add(v.model());
+    }));
+    return out;
   }
 
   /** The demo documents go through the bulk write path, so they wait for the write verticles. */
@@ -147,7 +163,7 @@ public final class Gateway {
     for (String id : reversed) {
       f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
     }
-    return f.compose(v -> feed.close()).onComplete(v -> cache.close());
+    return f.compose(v -> feed.close()).compose(v -> embeddings.close()).onComplete(v -> cache.close());
   }
 
   public SluiceConfig config() {

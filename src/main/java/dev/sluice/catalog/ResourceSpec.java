@@ -39,7 +39,30 @@ public record ResourceSpec(
 
   public enum Kind { ONE, MANY }
 
-  public record VectorSpec(String column, int dimensions, Metric metric) {}
+  /**
+   * A searchable vector column.
+   *
+   * @param model the embedding model of the column ({@code text} searches and embeddings on write), or null
+   * @param source the text column its vector is computed from on writes that send no vector, or null
+   * @param index which ANN index searches use: the column itself, its halfvec expression, or its
+   *     binary quantisation (candidates re-ranked by the full vectors)
+   * @param rerank for the binary index: candidates fetched per result (k × rerank), re-ranked exactly
+   */
+  public record VectorSpec(String column, int dimensions, Metric metric, String model, String source,
+                           IndexKind index, int rerank) {
+    public VectorSpec(String column, int dimensions, Metric metric) {
+      this(column, dimensions, metric, null, null, IndexKind.VECTOR, 4);
+    }
+  }
+
+  /** The ANN index a vector column's searches go through (see VectorIndexes for the index each needs). */
+  public enum IndexKind {
+    VECTOR, HALFVEC, BINARY;
+
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   public enum Metric {
     COSINE("<=>", "vector_cosine_ops"),

@@ -241,7 +241,32 @@ public record SluiceConfig(
           case "ip", "inner_product" -> Metric.INNER_PRODUCT;
           default -> throw new ConfigException(v.key("metric") + ": must be cosine, l2 or inner_product, got '" + metricName + "'");
         };
-        vectors.put(col, new VectorSpec(col, v.integer("dimensions", 0, 1, 16000), metric));
+        int dimensions = v.integer("dimensions", 0, 1, 16000);
+        String model = v.optionalString("model");
+        if (model != null) {
+          Integer modelDims = dev.sluice.embed.EmbeddingModels.dimensions(model);
+          if (modelDims == null) {
+            throw new ConfigException(v.key("model") + ": unknown model '" + model + "'; known: "
+                + dev.sluice.embed.EmbeddingModels.names());
+          }
+          if (modelDims != dimensions) {
+            throw new ConfigException(v.key("model") + ": " + model + " makes vectors of " + modelDims
+                + " dimensions, but the column is declared with " + dimensions);
+          }
+        }
+        String source = v.optionalString("source");
+        if (source != null && !fieldSet.contains(source)) {
+          throw new ConfigException(v.key("source") + ": '" + source + "' is not an exposed field");
+        }
+        if (source != null && model == null) throw new ConfigException(v.key("source") + ": needs a model to embed it with");
+        String indexName = v.string("index", "vector");
+        ResourceSpec.IndexKind index;
+        try {
+          index = ResourceSpec.IndexKind.valueOf(indexName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(v.key("index") + ": must be vector, halfvec or binary, got '" + indexName + "'");
+        }
+        vectors.put(col, new VectorSpec(col, dimensions, metric, model, source, index, v.integer("rerank", 4, 1, 100)));
       }
       out.add(new ResourceSpec(name, table, pk, tenant, List.copyOf(fields), List.copyOf(sortable),
           relations, List.copyOf(fullText), vectors,

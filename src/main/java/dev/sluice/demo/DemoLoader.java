@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * Loads the demo data when the database is empty. Organizations, customers and leads are
  * generated deterministically by SQL (the same scale always gives the same rows) at start;
  * documents come from the debian-minilm data set with its own ids, so its ground truth applies,
- * through the bulk write path once it is deployed.
+ * through the bulk write path once it is deployed. Without the data set (a bare clone) they come
+ * from the sample of its texts in the jar, and the write path embeds them.
  */
 public final class DemoLoader {
   private static final Logger LOG = Logger.getLogger(DemoLoader.class.getName());
@@ -28,6 +29,8 @@ public final class DemoLoader {
   private static final int DOC_BATCH = 500;
   /** How often the document load says how far it is (instead of a line per batch). */
   private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+  /** Texts to embed per bulk request: small enough to finish well inside the send timeout on a busy machine. */
+  private static final int SAMPLE_BATCH = 100;
   /** Advisory lock key of the demo load ("sluice" in ASCII, as a number). */
   private static final long LOCK = 0x736c75696365L;
 
@@ -95,9 +98,12 @@ public final class DemoLoader {
 
   static Future<Void> loadDocuments(Vertx vertx, Pool pool, SluiceConfig.Demo demo) {
     Path dir = Path.of(demo.documentsPath());
-    if (!DocumentFiles.present(dir)) {
-      LOG.warning("demo data: no data set at " + dir.toAbsolutePath() + "; documents stay empty");
-      return Future.succeededFuture();
+    boolean sample = !DocumentFiles.present(dir);
+    if (sample) {
+      // A bare clone: the texts of the bundled sample, embedded in-process by the write path
+      // (resources.documents.vectors.embedding.source), on the embedding worker pool.
+      LOG.info("demo data: no data set at " + dir.toAbsolutePath() + "; embedding the bundled sample of "
+          + "its texts instead (about a minute on two cores)");
     }
     long start = System.nanoTime();
     // Building the HNSW index once after the load is far faster than inserting into it row by row:
@@ -112,8 +118,9 @@ public final class DemoLoader {
             String name = r.getString(0);
             dropped = dropped.compose(v -> pool.query("DROP INDEX " + quoteIdent(name)).execute());
           }
-          return dropped.compose(v -> vertx.executeBlocking(() -> DocumentFiles.open(dir, demo.documentsLimit())))
-              .compose(files -> insertAll(vertx, pool, files, 0, new Progress(start))
+          return dropped.compose(v -> vertx.executeBlocking(() -> sample ? DocumentFiles.openSample(demo.documentsLimit())
+                  : DocumentFiles.open(dir, demo.documentsLimit())))
+              .compose(files -> insertAll(vertx, pool, files, 0, sample ? SAMPLE_BATCH : DOC_BATCH, new Progress(start))
                   .eventually(() -> vertx.executeBlocking(() -> {
                     files.close();
                     return null;
@@ -121,12 +128,14 @@ public final class DemoLoader {
               .compose(n -> recreate(pool, defs).map(n));
         })
         .compose(n -> pool.query("ANALYZE documents").execute().map(n))
-        .onSuccess(n -> LOG.info("demo data: " + n + " documents in " + (System.nanoTime() - start) / 1_000_000 + " ms"))
+        .onSuccess(n -> LOG.info("demo data: " + n + " documents in " + (System.nanoTime() - start) / 1_000_000 + " ms"
+            + (sample ? " (the bundled sample, embedded in-process)" : "")))
         .mapEmpty();
   }
 
-  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done, Progress progress) {
-    return vertx.executeBlocking(() -> files.next(DOC_BATCH)).compose(batch -> {
+  private static Future<Integer> insertAll(Vertx vertx, Pool pool, DocumentFiles files, int done, int batchSize,
+                                           Progress progress) {
+    return vertx.executeBlocking(() -> files.next(batchSize)).compose(batch -> {
       if (batch.isEmpty()) return Future.succeededFuture(done);
       JsonArray rows = new JsonArray(new java.util.ArrayList<>(batch.size()));
       batch.forEach(d -> rows.add(d.toJson()));
@@ -134,7 +143,7 @@ public final class DemoLoader {
       int total = done + batch.size();
       return vertx.eventBus().request(Addresses.BULK, bulk, BULK_DELIVERY)
           .onSuccess(v -> progress.report(total))
-          .compose(v -> insertAll(vertx, pool, files, total, progress));
+          .compose(v -> insertAll(vertx, pool, files, total, batchSize, progress));
     });
   }
 

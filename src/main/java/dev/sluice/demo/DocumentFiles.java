@@ -20,12 +20,15 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the debian-minilm data set (docs.jsonl.gz + docs.fvecs, row i of one is row i of the
- * other) in batches. Blocking file I/O: call {@link #next} only from a worker (executeBlocking).
+ * other) in batches, or the sample of its texts the jar carries ({@link #SAMPLE}: every 20th
+ * document, 2,970 of them, ids ≡ 2 mod 20, no vectors: the write path embeds them). Blocking I/O:
+ * call {@link #next} only from a worker (executeBlocking).
  */
 public final class DocumentFiles implements AutoCloseable {
   /** One document as a row of the bulk write path: the data set's own id, its fields, the embedding as floats. */
   public record Doc(long id, String pkg, String section, String text, float[] vector) {
     public JsonObject toJson() {
+      if (vector == null) return new JsonObject().put("id", id).put("package", pkg).put("section", section).put("text", text);
       JsonArray v = new JsonArray(new java.util.ArrayList<>(vector.length));
       for (float f : vector) v.add(f);
       return new JsonObject().put("id", id).put("package", pkg).put("section", section).put("text", text)
@@ -38,10 +41,13 @@ public final class DocumentFiles implements AutoCloseable {
   private final int limit;
   private int read;
 
-  private DocumentFiles(Path dir, int limit) throws IOException {
-    InputStream gz = new GZIPInputStream(Files.newInputStream(dir.resolve("docs.jsonl.gz")), 1 << 16);
+  /** The bundled sample of the data set's texts (a classpath resource, so a bare clone and the jar have it). */
+  public static final String SAMPLE = "demo/documents-sample.jsonl.gz";
+
+  private DocumentFiles(InputStream jsonGz, InputStream fvecs, int limit) throws IOException {
+    InputStream gz = new GZIPInputStream(jsonGz, 1 << 16);
     this.json = new BufferedReader(new InputStreamReader(gz, StandardCharsets.UTF_8), 1 << 16);
-    this.vectors = new DataInputStream(new BufferedInputStream(Files.newInputStream(dir.resolve("docs.fvecs")), 1 << 16));
+    this.vectors = fvecs == null ? null : new DataInputStream(new BufferedInputStream(fvecs, 1 << 16));
     this.limit = limit <= 0 ? Integer.MAX_VALUE : limit;
   }
 
@@ -50,7 +56,15 @@ public final class DocumentFiles implements AutoCloseable {
   }
 
   public static DocumentFiles open(Path dir, int limit) throws IOException {
-    return new DocumentFiles(dir, limit);
+    return new DocumentFiles(Files.newInputStream(dir.resolve("docs.jsonl.gz")), Files.newInputStream(dir.resolve("docs.fvecs")),
+        limit);
+  }
+
+  /** The bundled sample: texts only, the first {@code limit} of them (0 = all). */
+  public static DocumentFiles openSample(int limit) throws IOException {
+    InputStream in = DocumentFiles.class.getClassLoader().getResourceAsStream(SAMPLE);
+    if (in == null) throw new IOException(SAMPLE + " is not on the classpath");
+    return new DocumentFiles(in, null, limit);
   }
 
   /** Up to n documents; an empty list at the end. */
@@ -61,6 +75,11 @@ public final class DocumentFiles implements AutoCloseable {
       String line = json.readLine();
       if (line == null) break;
       JsonObject o = new JsonObject(line);
+      if (vectors == null) {
+        out.add(new Doc(o.getLong("id"), o.getString("package"), o.getString("section"), o.getString("text"), null));
+        read++;
+        continue;
+      }
       vectors.readFully(dimBytes);
       int dim = ByteBuffer.wrap(dimBytes).order(ByteOrder.LITTLE_ENDIAN).getInt();
       byte[] raw = new byte[dim * 4];
@@ -76,7 +95,7 @@ public final class DocumentFiles implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    try (json; vectors) {
+    try (json; DataInputStream v = vectors) {
       // both closed
     }
   }

@@ -54,7 +54,8 @@ final class SearchBody {
           }
           continue;
         }
-        fields.put(name, scalar(p, v));
+        // weights is the one object-valued field: {"vector": w, "text": w} (hybrid search)
+        fields.put(name, name.equals("weights") && v == JsonToken.START_OBJECT ? flatObject(p) : scalar(p, v));
       }
       if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) throw notJson();
       return new Parsed(vector, problem, fields);
@@ -97,6 +98,17 @@ final class SearchBody {
     }
     if (problem != null) return new VectorRead(null, problem);
     return new VectorRead(Arrays.copyOf(out, n), null);
+  }
+
+  /** An object of scalars (a nested structure inside becomes an empty one, refused by validation). */
+  private static JsonObject flatObject(JsonParser p) throws IOException {
+    JsonObject out = new JsonObject();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      out.put(name, scalar(p, p.nextToken()));
+    }
+    if (p.currentToken() != JsonToken.END_OBJECT) throw notJson();
+    return out;
   }
 
   private static Object scalar(JsonParser p, JsonToken t) throws IOException {

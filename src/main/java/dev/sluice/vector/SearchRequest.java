@@ -3,6 +3,7 @@ package dev.sluice.vector;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.data.Filters;
 import dev.sluice.data.Selection;
 import dev.sluice.error.ApiError;
@@ -24,17 +25,36 @@ import java.util.Set;
  * @param efSearch hnsw.ef_search for this query, or null for the connection's default
  * @param probes ivfflat.probes for this query, or null for the connection's default
  * @param exact the index off: a full scan, the reference answer
+ * @param text the query text to embed with the column's model (when no vector is given), or null
+ * @param hybrid reciprocal-rank fusion with the full-text rank of {@code text}, or null for a vector search
+ * @param indexKind the index to search through: the request's choice or the catalog's
  */
 record SearchRequest(VectorIndexes.Column column, Selection selection, Filters filters, long tenant, Float[] vector,
-                     Object id, int k, Integer efSearch, Integer probes, boolean exact) {
+                     Object id, int k, Integer efSearch, Integer probes, boolean exact, String text, Hybrid hybrid,
+                     IndexKind indexKind) {
+
+  SearchRequest(VectorIndexes.Column column, Selection selection, Filters filters, long tenant, Float[] vector,
+                Object id, int k, Integer efSearch, Integer probes, boolean exact) {
+    this(column, selection, filters, tenant, vector, id, k, efSearch, probes, exact, null, null, column.spec().index());
+  }
+
+  /**
+   * Hybrid ranking: each row's score is the sum over the two rankings it appears in of
+   * weight / (rrfK + rank), ranks from 1 (reciprocal-rank fusion, Cormack et al. 2009).
+   *
+   * @param textColumn the full-text column whose rank is fused (the resource's first full-text field)
+   */
+  record Hybrid(double vectorWeight, double textWeight, int rrfK, String textColumn) {}
+
+  static final int DEFAULT_RRF_K = 60;
 
   static final int MAX_K = 1000;
   static final int DEFAULT_K = 10;
   /** Fields of a search body (or of a JSON bus message). */
   static final Set<String> SEARCH_FIELDS = Set.of("vector", "k", "select", "filter", "efSearch", "probes", "exact",
-      "column");
+      "column", "text", "mode", "weights", "rrfK", "index");
   /** Query parameters of similar that are not filters. */
-  static final Set<String> SIMILAR_PARAMS = Set.of("k", "select", "efSearch", "probes", "exact", "column");
+  static final Set<String> SIMILAR_PARAMS = Set.of("k", "select", "efSearch", "probes", "exact", "column", "index");
 
   Resource resource() {
     return column.resource();
@@ -52,19 +72,33 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
       }
     }
     VectorIndexes.Column column = column(columns, r, body.getValue("column"));
-    Float[] vector;
-    if (parsed != null) {
-      if (parsed.vectorProblem() != null) throw parsed.vectorProblem();
-      vector = vector(parsed.vector(), column.spec().dimensions(), column.key());
-    } else {
-      vector = vector(body.getValue("vector"), column.spec().dimensions(), column.key());
+    boolean hybridMode = mode(body.getValue("mode"));
+    String text = text(body.getValue("text"), column);
+    boolean vectorGiven = parsed != null ? parsed.vector() != null || parsed.vectorProblem() != null
+        : body.getValue("vector") != null;
+    if (text != null && vectorGiven && !hybridMode) {
+      throw ApiError.badRequest("Send either vector or text, not both.", new JsonObject().put("field", "text").put("reason", "ambiguous"));
     }
+    if (hybridMode && text == null) {
+      throw bad("text", "Hybrid search needs text: its words are ranked by full-text search, its meaning by the vector.", "missing");
+    }
+    Float[] vector = null;
+    if (text == null || vectorGiven) {
+      if (parsed != null) {
+        if (parsed.vectorProblem() != null) throw parsed.vectorProblem();
+        vector = vector(parsed.vector(), column.spec().dimensions(), column.key());
+      } else {
+        vector = vector(body.getValue("vector"), column.spec().dimensions(), column.key());
+      }
+    }
+    Hybrid hybrid = hybridMode ? hybrid(r, body.getValue("weights"), body.getValue("rrfK"))
+        : noHybridFields(body);
     Object filter = body.getValue("filter");
     if (filter != null && !(filter instanceof String)) {
       throw ApiError.badRequest("filter must be a string in the read filter syntax, e.g. \"section=eq.web\".");
     }
     Filters filters = Filters.parseQueryString(r, (String) filter);
-    return build(catalog, settings, req, r, column, body, filters, vector, null);
+    return build(catalog, settings, req, r, column, body, filters, vector, null, text, hybrid);
   }
 
   /** GET /v1/{resource}/{id}/similar: query parameters, the others being filters as on reads. */
@@ -81,12 +115,12 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
     JsonObject flat = new JsonObject();
     for (String k : SIMILAR_PARAMS) if (query.getValue(k) != null) flat.put(k, single(query, k));
     Filters filters = Filters.parse(r, query, SIMILAR_PARAMS);
-    return build(catalog, settings, req, r, column, flat, filters, null, id);
+    return build(catalog, settings, req, r, column, flat, filters, null, id, null, null);
   }
 
   private static SearchRequest build(Catalog catalog, VectorSettings settings, DataRequest req, Resource r,
                                      VectorIndexes.Column column, JsonObject fields, Filters filters, Float[] vector,
-                                     Object id) {
+                                     Object id, String text, Hybrid hybrid) {
     Object select = fields.getValue("select");
     if (select != null && !(select instanceof String)) throw ApiError.badRequest("select must be a string, e.g. \"id,package\".");
     Selection selection = Selection.parse(catalog, r, (String) select);
@@ -108,7 +142,97 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
       knobApplies("probes", "ivfflat", column);
       inRange("probes", probes, settings.probes());
     }
-    return new SearchRequest(column, selection, filters, req.tenant(), vector, id, k, ef, probes, exact);
+    IndexKind kind = indexKind(column, fields.getValue("index"));
+    return new SearchRequest(column, selection, filters, req.tenant(), vector, id, k, ef, probes, exact, text, hybrid, kind);
+  }
+
+  /** The same request with the vector its text was embedded into. */
+  SearchRequest withVector(float[] embedded) {
+    Float[] v = new Float[embedded.length];
+    for (int i = 0; i < v.length; i++) v[i] = embedded[i];
+    return new SearchRequest(column, selection, filters, tenant, v, id, k, efSearch, probes, exact, text, hybrid, indexKind);
+  }
+
+  /** The index the search goes through (null: none, a full scan). */
+  VectorIndexes.Index index() {
+    return column.indexes().get(indexKind);
+  }
+
+  /** Rows the index is asked for: k, or k × rerank candidates for the binary index (re-ranked exactly). */
+  int candidates() {
+    return indexKind == IndexKind.BINARY ? Math.min(MAX_K * 10, k * column.spec().rerank()) : k;
+  }
+
+  private static boolean mode(Object v) {
+    if (v == null || "vector".equals(v)) return false;
+    if ("hybrid".equals(v)) return true;
+    throw ApiError.badRequest("mode must be vector or hybrid.", new JsonObject().put("field", "mode")
+        .put("allowed", new JsonArray().add("vector").add("hybrid")));
+  }
+
+  /** The query text: a non-empty string, for a column that has a model to embed it with. */
+  private static String text(Object v, VectorIndexes.Column column) {
+    if (v == null) return null;
+    if (!(v instanceof String s)) throw bad("text", "text must be a string.", "not_a_string");
+    if (s.isBlank()) throw bad("text", "text is empty: send the words to search for.", "empty");
+    if (column.spec().model() == null) {
+      throw bad("text", column.key() + " has no embedding model in the catalog: send a vector instead.", "no_model");
+    }
+    return s;
+  }
+
+  private static Hybrid hybrid(Resource r, Object weights, Object rrfK) {
+    if (r.fullText().isEmpty()) {
+      throw bad("mode", "Resource '" + r.name() + "' has no full-text field, so it has no hybrid search.", "no_full_text");
+    }
+    double vw = 1;
+    double tw = 1;
+    if (weights != null) {
+      if (!(weights instanceof JsonObject w)) {
+        throw bad("weights", "weights must be an object such as {\"vector\": 1, \"text\": 0.5}.", "not_an_object");
+      }
+      for (String f : w.fieldNames()) {
+        if (!f.equals("vector") && !f.equals("text")) {
+          throw bad("weights", "weights has the fields vector and text only.", "unknown_field");
+        }
+      }
+      vw = weight(w.getValue("vector"), "vector");
+      tw = weight(w.getValue("text"), "text");
+      if (vw == 0 && tw == 0) throw bad("weights", "At least one weight must be above 0.", "all_zero");
+    }
+    Integer kk = wholeNumber("rrfK", rrfK);
+    int rk = kk == null ? DEFAULT_RRF_K : kk;
+    if (rk < 0 || rk > 10_000) {
+      throw ApiError.badRequest("rrfK must be between 0 and 10000.", new JsonObject().put("field", "rrfK").put("min", 0).put("max", 10_000));
+    }
+    return new Hybrid(vw, tw, rk, r.fullText().get(0));
+  }
+
+  private static double weight(Object v, String name) {
+    if (v == null) return 1;
+    if (v instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() >= 0 && n.doubleValue() <= 1000) {
+      return n.doubleValue();
+    }
+    throw bad("weights", "weights." + name + " must be a number between 0 and 1000.", "out_of_range");
+  }
+
+  /** weights and rrfK belong to hybrid mode: naming them in a vector search is a mistake worth saying. */
+  private static Hybrid noHybridFields(JsonObject body) {
+    for (String f : List.of("weights", "rrfK")) {
+      if (body.getValue(f) != null) throw bad(f, f + " applies to \"mode\": \"hybrid\" only.", "hybrid_only");
+    }
+    return null;
+  }
+
+  private static IndexKind indexKind(VectorIndexes.Column column, Object v) {
+    if (v == null) return column.spec().index();
+    for (IndexKind kind : IndexKind.values()) {
+      if (kind.label().equals(v) && column.indexes().containsKey(kind)) return kind;
+    }
+    JsonArray allowed = new JsonArray();
+    column.indexes().keySet().forEach(kind -> allowed.add(kind.label()));
+    throw ApiError.badRequest("index must be one of the indexes " + column.key() + " has.",
+        new JsonObject().put("field", "index").put("allowed", allowed));
   }
 
   /** The column to search: the one named, or the resource's only vector column. */
@@ -162,7 +286,8 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
   }
 
   private static ApiError missing(int dimensions) {
-    return bad("vector", "vector is required: a JSON array of " + dimensions + " numbers.", "missing");
+    return bad("vector", "vector is required: a JSON array of " + dimensions + " numbers (or send text, "
+        + "where the catalog gives the column a model).", "missing");
   }
 
   static ApiError notAnArray() {
@@ -252,6 +377,9 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
     if (efSearch != null) parts.add("efSearch=" + efSearch);
     if (probes != null) parts.add("probes=" + probes);
     if (exact) parts.add("exact");
+    if (text != null) parts.add("text");
+    if (hybrid != null) parts.add("hybrid");
+    if (indexKind != column.spec().index()) parts.add("index=" + indexKind.label());
     if (id != null) parts.add("similar");
     return "SearchRequest" + parts;
   }

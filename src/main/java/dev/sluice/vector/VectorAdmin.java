@@ -88,10 +88,14 @@ final class VectorAdmin {
       JsonObject params = new JsonObject();
       ix.parameters().forEach(params::put);
       out.put("index", new JsonObject().put("name", ix.name()).put("type", ix.type()).put("opclass", ix.opclass())
-          .put("parameters", params));
+          .put("parameters", params).put("kind", c.spec().index().label()));
     } else {
       out.put("index", null);
     }
+    // every index a search may name with "index", by kind
+    JsonObject kinds = new JsonObject();
+    c.indexes().forEach((kind, index) -> kinds.put(kind.label(), index.name()));
+    out.put("indexes", kinds);
     VectorSettings.IndexBuild declared = settings.indexes().getOrDefault(r.name(), java.util.Map.of()).get(c.spec().column());
     if (declared != null) {
       out.put("declared", new JsonObject().put("type", declared.type()).put("m", declared.m())

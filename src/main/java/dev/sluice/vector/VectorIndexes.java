@@ -2,6 +2,7 @@ package dev.sluice.vector;
 
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.config.ConfigException;
 import io.vertx.core.Future;
@@ -15,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds the ANN index (HNSW or IVFFlat) behind every vector column of the catalog and checks it
@@ -28,18 +31,26 @@ import java.util.logging.Logger;
 public final class VectorIndexes {
   private static final Logger LOG = Logger.getLogger(VectorIndexes.class.getName());
 
-  /** ANN indexes on a plain column of the catalog's tables: name, method, operator class, options. */
+  /**
+   * ANN indexes on the catalog's tables: table, column (null for an expression index), name, method,
+   * operator class, options, partial, and the expression of an expression index (null otherwise).
+   */
   private static final String INDEXES_SQL = "SELECT t.relname, a.attname, c.relname, am.amname, opc.opcname, "
-      + "c.reloptions::text[], i.indpred IS NOT NULL "
+      + "c.reloptions::text[], i.indpred IS NOT NULL, pg_get_expr(i.indexprs, i.indrelid) "
       + "FROM pg_index i "
       + "JOIN pg_class c ON c.oid = i.indexrelid "
       + "JOIN pg_class t ON t.oid = i.indrelid "
       + "JOIN pg_namespace n ON n.oid = t.relnamespace "
       + "JOIN pg_am am ON am.oid = c.relam "
-      + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+      + "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] AND i.indkey[0] <> 0 "
       + "JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
       + "WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND am.amname IN ('hnsw', 'ivfflat') "
       + "AND i.indisvalid ORDER BY c.relname";
+  /** The halfvec expression index of a column, as PostgreSQL prints it: (embedding)::halfvec(384). */
+  private static final Pattern HALFVEC_EXPR = Pattern.compile("^\\(?\\(?([a-z_][a-z0-9_]*)\\)?::halfvec\\((\\d+)\\)\\)?$");
+  /** The binary quantisation index: (binary_quantize(embedding))::bit(384). */
+  private static final Pattern BINARY_EXPR =
+      Pattern.compile("^\\(?\\(?binary_quantize\\(([a-z_][a-z0-9_]*)\\)\\)?::bit\\((\\d+)\\)\\)?$");
   /** The declared dimension of vector columns (pgvector keeps it in the type modifier; -1 = any). */
   private static final String DIMENSIONS_SQL = "SELECT t.relname, a.attname, a.atttypmod FROM pg_attribute a "
       + "JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
@@ -54,8 +65,15 @@ public final class VectorIndexes {
     }
   }
 
-  /** A searchable vector column and the index its searches use, or null when none serves its metric. */
-  public record Column(Resource resource, VectorSpec spec, Index index) {
+  /**
+   * A searchable vector column: the index its searches use by default (the catalog's {@code index}
+   * kind), or null when none serves its metric, and every usable index by kind (a request may name one).
+   */
+  public record Column(Resource resource, VectorSpec spec, Index index, Map<IndexKind, Index> indexes) {
+    public Column(Resource resource, VectorSpec spec, Index index) {
+      this(resource, spec, index, index == null ? Map.of() : Map.of(IndexKind.VECTOR, index));
+    }
+
     String key() {
       return resource.name() + "." + spec.column();
     }
@@ -100,11 +118,22 @@ public final class VectorIndexes {
 
   private static Columns check(List<Resource> resources, VectorSettings settings, RowSet<Row> indexRows, RowSet<Row> dimRows) {
     Map<String, List<Index>> byColumn = new LinkedHashMap<>();
+    Map<String, List<Index>> halfvec = new LinkedHashMap<>();
+    Map<String, List<Index>> binary = new LinkedHashMap<>();
     for (Row row : indexRows) {
       String[] options = row.getArrayOfStrings(5);
       Index ix = new Index(row.getString(2), row.getString(3), row.getString(4), parameters(row.getString(3), options),
           row.getBoolean(6));
-      byColumn.computeIfAbsent(row.getString(0) + "." + row.getString(1), k -> new ArrayList<>()).add(ix);
+      String table = row.getString(0);
+      if (row.getString(1) != null) {
+        byColumn.computeIfAbsent(table + "." + row.getString(1), k -> new ArrayList<>()).add(ix);
+        continue;
+      }
+      String expr = row.getString(7) == null ? "" : row.getString(7).replace(" ", "");
+      Matcher h = HALFVEC_EXPR.matcher(expr);
+      Matcher b = BINARY_EXPR.matcher(expr);
+      if (h.matches()) halfvec.computeIfAbsent(table + "." + h.group(1) + "/" + h.group(2), k -> new ArrayList<>()).add(ix);
+      else if (b.matches()) binary.computeIfAbsent(table + "." + b.group(1) + "/" + b.group(2), k -> new ArrayList<>()).add(ix);
     }
     Map<String, Integer> typmods = new LinkedHashMap<>();
     for (Row row : dimRows) typmods.put(row.getString(0) + "." + row.getString(1), row.getInteger(2));
@@ -130,11 +159,26 @@ public final class VectorIndexes {
               + other.name() + " uses " + other.opclass() + ": the index would never be used (every search a full scan). "
               + "Change the metric or rebuild the index with " + spec.metric().opclass);
         }
+        Map<IndexKind, Index> kinds = new java.util.EnumMap<>(IndexKind.class);
+        if (chosen != null) kinds.put(IndexKind.VECTOR, chosen);
+        String exprKey = r.table() + "." + spec.column() + "/" + spec.dimensions();
+        String halfOps = SearchSql.halfvecOpclass(spec.metric());
+        halfvec.getOrDefault(exprKey, List.of()).stream()
+            .filter(ix -> !ix.partial() && ix.hnsw() && ix.opclass().equals(halfOps)).findFirst()
+            .ifPresent(ix -> kinds.put(IndexKind.HALFVEC, ix));
+        binary.getOrDefault(exprKey, List.of()).stream()
+            .filter(ix -> !ix.partial() && ix.hnsw() && ix.opclass().equals(SearchSql.BINARY_OPCLASS)).findFirst()
+            .ifPresent(ix -> kinds.put(IndexKind.BINARY, ix));
+        if (spec.index() != IndexKind.VECTOR && !kinds.containsKey(spec.index())) {
+          throw new ConfigException(key + ".index: is " + spec.index().label() + ", but the table has no usable HNSW index on "
+              + SearchSql.indexExpression(spec, spec.index(), spec.column()) + " (operator class "
+              + (spec.index() == IndexKind.HALFVEC ? halfOps : SearchSql.BINARY_OPCLASS) + "); the migrations build it");
+        }
         if (chosen == null) {
           LOG.warning(r.name() + "." + spec.column() + ": no HNSW or IVFFlat index; searches scan the whole table");
         }
         checkDeclared(settings, r, spec, chosen);
-        cols.put(spec.column(), new Column(r, spec, chosen));
+        cols.put(spec.column(), new Column(r, spec, kinds.get(spec.index()), java.util.Collections.unmodifiableMap(kinds)));
       }
       out.put(r.name(), java.util.Collections.unmodifiableMap(cols));
     }

@@ -2,6 +2,7 @@ package dev.sluice.vector;
 
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
+import dev.sluice.embed.Embeddings;
 import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -30,8 +31,11 @@ final class VectorSearch {
   private final VectorIndexes.Columns columns;
   private final SqlClient client;
   private final Pool pool;
+  private final Embeddings embeddings;
 
-  VectorSearch(Catalog catalog, VectorSettings settings, VectorIndexes.Columns columns, SqlClient client, Pool pool) {
+  VectorSearch(Catalog catalog, VectorSettings settings, VectorIndexes.Columns columns, SqlClient client, Pool pool,
+               Embeddings embeddings) {
+    this.embeddings = embeddings;
     this.catalog = catalog;
     this.settings = settings;
     this.columns = columns;
@@ -44,8 +48,22 @@ final class VectorSearch {
 
   Future<Buffer> search(DataRequest req) {
     SearchRequest q = SearchRequest.search(catalog, columns, settings, req);
-    SearchSql.Statement s = SearchSql.search(q);
-    return run(q, s).map(VectorSearch::body);
+    return withVector(q).compose(ready -> {
+      SearchSql.Statement s = ready.hybrid() != null ? SearchSql.hybrid(ready, SearchSql.textQuery(ready.text()))
+          : SearchSql.search(ready);
+      return run(ready, s);
+    }).map(VectorSearch::body);
+  }
+
+  /** The request with its query vector: the one sent, or its text embedded on the worker pool (or from the cache). */
+  private Future<SearchRequest> withVector(SearchRequest q) {
+    if (q.vector() != null) return Future.succeededFuture(q);
+    int max = embeddings.settings().maxTextChars();
+    if (q.text().length() > max) {
+      throw ApiError.badRequest("text has " + q.text().length() + " characters; at most " + max + " are embedded.",
+          new io.vertx.core.json.JsonObject().put("field", "text").put("reason", "too_long").put("max", max));
+    }
+    return embeddings.embed(q.column().spec().model(), q.text()).map(q::withVector);
   }
 
   Future<Buffer> similar(DataRequest req) {
@@ -77,12 +95,15 @@ final class VectorSearch {
       out.add(new Knob("enable_indexscan", "off"));
       return out;
     }
-    VectorIndexes.Index index = q.column().index();
+    VectorIndexes.Index index = q.index();
     if (index == null) return out;
     if (index.hnsw()) {
       int ef = q.efSearch() == null ? settings.efSearch().dflt() : q.efSearch();
-      // Without iterative scans an HNSW scan yields at most ef_search rows: ask for at least k.
-      if (settings.iterativeScan().equals("off")) ef = Math.max(ef, q.k());
+      // Without iterative scans an HNSW scan yields at most ef_search rows: ask for at least the rows wanted.
+      if (settings.iterativeScan().equals("off")) {
+        ef = Math.min(VectorSettings.EF_SEARCH_LIMIT,
+            Math.max(ef, q.hybrid() != null ? SearchSql.hybridDepth(q) : q.candidates()));
+      }
       if (ef != settings.efSearch().dflt()) out.add(new Knob("hnsw.ef_search", Integer.toString(ef)));
     } else {
       int probes = q.probes() == null ? settings.probes().dflt() : q.probes();

@@ -5,6 +5,7 @@ import dev.sluice.bus.Addresses;
 import dev.sluice.bus.BusService;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.embed.Embeddings;
 import dev.sluice.replica.ReplicaRouter;
 import dev.sluice.replica.ReplicaSet;
 import io.vertx.core.Future;
@@ -33,8 +34,10 @@ public final class VectorVerticle extends VerticleBase {
   private final Catalog catalog;
   private final ReplicaSet replicas;
   private final List<SqlClient> clients = new ArrayList<>();
+  private final Embeddings embeddings;
 
-  public VectorVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas) {
+  public VectorVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+    this.embeddings = embeddings;
     this.config = config;
     this.catalog = catalog;
     this.replicas = replicas;
@@ -56,10 +59,10 @@ public final class VectorVerticle extends VerticleBase {
         Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
         clients.add(replicaClient);
         clients.add(replicaPool);
-        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool));
+        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings));
       }
       ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
-          new VectorSearch(catalog, settings, columns, client, pool), onReplicas);
+          new VectorSearch(catalog, settings, columns, client, pool, embeddings), onReplicas);
       VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
       return Future.all(
           BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),

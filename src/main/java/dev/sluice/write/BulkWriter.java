@@ -33,6 +33,7 @@ final class BulkWriter {
   private final int chunkRows;
   private final int chunkBytes;
   private final int operation;
+  private final EmbeddingFill fill;
 
   private List<Row> pending = new ArrayList<>();
   private long pendingBytes;
@@ -46,7 +47,8 @@ final class BulkWriter {
 
   /** @param operation the index of this operation in a batch (for error details), or -1 */
   BulkWriter(WriteTarget target, long tenant, ConflictMode mode, List<WriteTarget.Column> conflictKey, SqlConnection conn,
-             InsertSql sqls, Changes changes, int chunkRows, int chunkBytes, int operation) {
+             InsertSql sqls, Changes changes, int chunkRows, int chunkBytes, int operation, EmbeddingFill fill) {
+    this.fill = fill;
     this.target = target;
     this.tenant = tenant;
     this.mode = mode;
@@ -117,7 +119,12 @@ final class BulkWriter {
     return new JsonObject().put("inserted", inserted).put("skipped", skipped).put("updated", updated);
   }
 
-  private Future<Void> write(List<Row> rows) {
+  private Future<Void> write(List<Row> given) {
+    if (cancelled) return Future.failedFuture(new IllegalStateException("the write was cancelled"));
+    return fill.rows(given).compose(this::writeChunk);
+  }
+
+  private Future<Void> writeChunk(List<Row> rows) {
     // One statement per shape, in the order shapes first appear.
     Map<Long, List<Row>> shapes = new LinkedHashMap<>();
     for (Row r : rows) shapes.computeIfAbsent(r.mask(), m -> new ArrayList<>()).add(r);

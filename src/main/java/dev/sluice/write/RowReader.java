@@ -72,7 +72,8 @@ final class RowReader {
       }
     }
     for (WriteTarget.Column c : target.columns) {
-      if (c.required() && c != target.tenant && (mask & c.bit()) == 0 && !o.containsKey(c.name())) {
+      if (c.required() && c != target.tenant && (mask & c.bit()) == 0 && !o.containsKey(c.name())
+          && !EmbeddingFill.fromSource(target, c, o)) {
         error(index, line, c.name(), "is required");
       }
     }

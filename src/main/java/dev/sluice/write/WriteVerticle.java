@@ -6,6 +6,7 @@ import dev.sluice.bus.BusService;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.embed.Embeddings;
 import dev.sluice.data.Database;
 import dev.sluice.data.Filters;
 import dev.sluice.data.Selection;
@@ -51,7 +52,10 @@ public final class WriteVerticle extends VerticleBase {
   private final ReplicaSet replicas;
   CommitFence fence;
 
-  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas) {
+  private final Embeddings embeddings;
+
+  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+    this.embeddings = embeddings;
     this.config = config;
     this.settings = config.writes();
     this.catalog = catalog;
@@ -145,7 +149,7 @@ public final class WriteVerticle extends VerticleBase {
   BulkWriter newWriter(WriteTarget t, long tenant, ConflictMode mode, List<WriteTarget.Column> conflictKey,
                        SqlConnection conn, Changes changes, int operation) {
     return new BulkWriter(t, tenant, mode, conflictKey, conn, sqls, changes, settings.chunkRows(), settings.chunkBytes(),
-        operation);
+        operation, EmbeddingFill.of(t, embeddings));
   }
 
   // ---- patch and delete ----
@@ -153,12 +157,16 @@ public final class WriteVerticle extends VerticleBase {
   private Future<Buffer> patch(DataRequest req) {
     WriteTarget t = target(req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
-    Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
-    Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning(t, req));
+    Map<WriteTarget.Column, Object> given = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
+    Selection returning = returning(t, req);
+    Mutations.patch(t, req.tenant(), filters, given, settings.changeIdsCap(), returning); // validates before any embedding
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
-    return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
-        .map(o -> o.body("updated").toBuffer()));
+    return EmbeddingFill.of(t, embeddings).patch(given).compose(set -> {
+      Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning);
+      return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
+          .map(o -> o.body("updated").toBuffer()));
+    });
   }
 
   private Future<Buffer> delete(DataRequest req) {
@@ -229,16 +237,18 @@ public final class WriteVerticle extends VerticleBase {
           case "patch", "delete" -> {
             Filters filters = filtersOf(t, op.getValue("filter"));
             Mutations.Plan plan;
-            String result;
             if (kind.equals("patch")) {
               Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(op.getValue("set"));
-              plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null);
-              result = "updated";
+              Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null); // validates before any embedding
+              EmbeddingFill fill = EmbeddingFill.of(t, embeddings);
+              steps.add((conn, changes) -> fill.patch(set)
+                  .compose(full -> Mutations.run(conn, Mutations.patch(t, req.tenant(), filters, full, settings.changeIdsCap(), null),
+                      changes, index))
+                  .map(o -> o.body("updated")));
             } else {
               plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
-              result = "deleted";
+              steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(o -> o.body("deleted")));
             }
-            steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(o -> o.body(result)));
           }
           default -> throw ApiError.badRequest("op must be bulk, patch or delete.");
         }

@@ -118,6 +118,26 @@ class ConfigTest {
     }
   }
 
+  @Test
+  @DisplayName("a vector column's model must be known and make vectors of the column's dimensions; its source a field")
+  void embeddingModelIsChecked() {
+    JsonObject json = minimal();
+    JsonObject leads = json.getJsonObject("resources").getJsonObject("leads");
+    leads.getJsonArray("fields").add("embedding");
+    JsonObject col = new JsonObject().put("dimensions", 8).put("metric", "cosine").put("model", "all-minilm-l6-v2");
+    leads.put("vectors", new JsonObject().put("embedding", col));
+    assertMessage(json, "resources.leads.vectors.embedding.model: all-minilm-l6-v2 makes vectors of 384 dimensions, "
+        + "but the column is declared with 8");
+    col.put("model", "word2vec");
+    assertMessage(json, "resources.leads.vectors.embedding.model: unknown model 'word2vec'; known: all-minilm-l6-v2");
+    col.put("model", "all-minilm-l6-v2").put("dimensions", 384).put("source", "body");
+    assertMessage(json, "resources.leads.vectors.embedding.source: 'body' is not an exposed field");
+    col.put("source", "title").put("index", "pq");
+    assertMessage(json, "resources.leads.vectors.embedding.index: must be vector, halfvec or binary, got 'pq'");
+    col.put("index", "binary");
+    assertEquals("title", SluiceConfig.from(json).resources().get(0).vectors().get("embedding").source());
+  }
+
   private static void assertMessage(JsonObject json, String expected) {
     assertEquals(expected, message(json));
   }

@@ -5,6 +5,7 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.Metric;
+import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.error.ApiError;
 import io.vertx.core.buffer.Buffer;
@@ -83,9 +84,77 @@ class SearchSqlTest {
   }
 
   @Test
+  @DisplayName("halfvec and binary: the index's expression inside, the full vectors rank what it found")
+  void quantisedSql() {
+    VectorIndexes.Index half = new VectorIndexes.Index("h", "hnsw", "halfvec_cosine_ops", Map.of(), false);
+    VectorIndexes.Index bit = new VectorIndexes.Index("b", "hnsw", "bit_hamming_ops", Map.of(), false);
+    VectorIndexes.Column c = new VectorIndexes.Column(DOCS, DOCS.vectors().get("embedding"), HNSW,
+        Map.of(IndexKind.VECTOR, HNSW, IndexKind.HALFVEC, half, IndexKind.BINARY, bit));
+    VectorIndexes.Columns columns = new VectorIndexes.Columns(Map.of("documents", Map.of("embedding", c)));
+    SearchRequest h = SearchRequest.search(CATALOG, columns, SETTINGS, new DataRequest("documents", 7, null, new JsonObject(),
+        Buffer.buffer("{\"vector\":[1,0,0],\"k\":5,\"select\":\"id\",\"index\":\"halfvec\"}"), true));
+    assertEquals("SELECT json_build_object('id', t.id, 'distance', t.\"sluice.distance\")::text FROM ("
+        + "SELECT t.*, t.embedding <=> $1::float4[]::vector AS \"sluice.distance\" FROM ("
+        + "SELECT t.*, t.embedding::halfvec(3) <=> $1::float4[]::vector::halfvec(3) AS \"sluice.approx\" FROM documents t "
+        + "WHERE TRUE ORDER BY \"sluice.approx\" LIMIT $2) t ORDER BY \"sluice.distance\" LIMIT $3) t "
+        + "ORDER BY t.\"sluice.distance\" + 0", SearchSql.search(h).sql());
+    SearchRequest b = SearchRequest.search(CATALOG, columns, SETTINGS, new DataRequest("documents", 7, null, new JsonObject(),
+        Buffer.buffer("{\"vector\":[1,0,0],\"k\":5,\"select\":\"id\",\"index\":\"binary\"}"), true));
+    SearchSql.Statement sb = SearchSql.search(b);
+    assertTrue(sb.sql().contains("binary_quantize(t.embedding)::bit(3) <~> binary_quantize($1::float4[]::vector) AS \"sluice.approx\""),
+        sb.sql());
+    assertEquals(20, sb.params().tuple().getValue(1), "k x rerank candidates");
+    assertEquals(5, sb.params().tuple().getValue(2));
+    // exact ignores the index kind: the full vectors, whole table
+    SearchRequest exact = SearchRequest.search(CATALOG, columns, SETTINGS, new DataRequest("documents", 7, null, new JsonObject(),
+        Buffer.buffer("{\"vector\":[1,0,0],\"index\":\"binary\",\"exact\":true}"), true));
+    assertFalse(SearchSql.search(exact).sql().contains("binary_quantize"));
+  }
+
+  @Test
+  @DisplayName("hybrid: both rankings, the fusion and the rows' JSON in one statement, every value a parameter")
+  void hybridSql() {
+    Resource docs = new Resource("documents", "documents", "id", ColumnType.INT8, "org_id",
+        new LinkedHashMap<>(Map.of("id", ColumnType.INT8, "org_id", ColumnType.INT8, "text", ColumnType.TEXT,
+            "embedding", ColumnType.VECTOR)), List.of("id"), List.of("id"), Map.of(), List.of("text"),
+        Map.of("embedding", new VectorSpec("embedding", 3, Metric.COSINE, "all-minilm-l6-v2", "text", IndexKind.VECTOR, 4)), 0, 1000);
+    VectorIndexes.Columns columns = new VectorIndexes.Columns(Map.of("documents",
+        Map.of("embedding", new VectorIndexes.Column(docs, docs.vectors().get("embedding"), HNSW))));
+    SearchRequest q = SearchRequest.search(new Catalog(Map.of("documents", docs)), columns, SETTINGS,
+        new DataRequest("documents", 7, null, new JsonObject(), Buffer.buffer(
+            "{\"text\":\"it's a fuzzer!\",\"mode\":\"hybrid\",\"k\":3,\"weights\":{\"text\":0.5},\"rrfK\":10}"), true));
+    assertEquals("text", q.hybrid().textColumn());
+    SearchSql.Statement s = SearchSql.hybrid(q.withVector(new float[] {1, 0, 0}), SearchSql.textQuery(q.text()));
+    assertEquals("SELECT json_build_object('id', t.id, 'distance', t.\"sluice.distance\", 'score', t.\"sluice.score\")::text "
+        + "FROM (SELECT t.*, t.embedding <=> $1::float4[]::vector AS \"sluice.distance\", f.\"sluice.score\" FROM ("
+        + "SELECT coalesce(v.\"sluice.key\", x.\"sluice.key\") AS \"sluice.key\", coalesce($6::float8 / ($5::float8 + v.\"sluice.rank\"), 0) "
+        + "+ coalesce($7::float8 / ($5::float8 + x.\"sluice.rank\"), 0) AS \"sluice.score\" FROM (SELECT \"sluice.key\", "
+        + "row_number() OVER (ORDER BY \"sluice.approx\") AS \"sluice.rank\" FROM (SELECT t.id AS \"sluice.key\", "
+        + "t.embedding <=> $1::float4[]::vector AS \"sluice.approx\" FROM documents t WHERE TRUE AND t.org_id = $2 "
+        + "ORDER BY \"sluice.approx\" LIMIT $3) v0) v FULL JOIN (SELECT t.id AS \"sluice.key\", row_number() OVER (ORDER BY "
+        + "ts_rank_cd(to_tsvector('english', t.text), to_tsquery('english', $4)) DESC, t.id) AS \"sluice.rank\" FROM documents t "
+        + "WHERE to_tsvector('english', t.text) @@ to_tsquery('english', $4) AND t.org_id = $2 ORDER BY \"sluice.rank\" LIMIT $3) x "
+        + "ON x.\"sluice.key\" = v.\"sluice.key\" ORDER BY \"sluice.score\" DESC, \"sluice.key\" LIMIT $8) f JOIN documents t "
+        + "ON t.id = f.\"sluice.key\") t ORDER BY t.\"sluice.score\" DESC, t.id", s.sql());
+    assertEquals("it | s | a | fuzzer", s.params().tuple().getValue(3));
+    assertEquals(100, s.params().tuple().getValue(2));
+    assertEquals(1.0, s.params().tuple().getValue(5));
+    assertEquals(0.5, s.params().tuple().getValue(6));
+  }
+
+  @Test
+  @DisplayName("the full-text side sees only the text's words, OR'ed: no client text reaches to_tsquery's syntax")
+  void textQuery() {
+    assertEquals("fast | C | compiler | cache", SearchSql.textQuery("fast (C) compiler-cache!"));
+    assertEquals("a | b", SearchSql.textQuery("a & b | !':*"));
+    assertEquals("", SearchSql.textQuery("&|!()"));
+    assertEquals("zürich | 東京", SearchSql.textQuery("zürich, 東京"));
+  }
+
+  @Test
   @DisplayName("default knobs need no transaction; a knob of its own, or exact, does")
   void knobs() {
-    VectorSearch vs = new VectorSearch(CATALOG, SETTINGS, COLUMNS, null, null);
+    VectorSearch vs = new VectorSearch(CATALOG, SETTINGS, COLUMNS, null, null, null);
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0]}")).isEmpty());
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0],\"efSearch\":" + SETTINGS.efSearch().dflt() + "}")).isEmpty());
     assertEquals(List.of(new VectorSearch.Knob("hnsw.ef_search", "250")),
@@ -94,7 +163,7 @@ class SearchSqlTest {
         vs.knobs(search("documents", "{\"vector\":[1,0,0],\"exact\":true}")));
     // without iterative scans, ef_search is raised to k so that k rows can come back
     VectorSettings off = VectorSettings.from(new JsonObject().put("iterativeScan", "off"));
-    VectorSearch noIter = new VectorSearch(CATALOG, off, COLUMNS, null, null);
+    VectorSearch noIter = new VectorSearch(CATALOG, off, COLUMNS, null, null, null);
     assertEquals(List.of(new VectorSearch.Knob("hnsw.ef_search", "500")),
         noIter.knobs(search("documents", "{\"vector\":[1,0,0],\"k\":500}")));
   }

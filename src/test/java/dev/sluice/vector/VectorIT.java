@@ -302,7 +302,7 @@ class VectorIT {
     Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings, 1);
     try {
       VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(client, gw.gateway.catalog(), settings));
-      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one);
+      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one, null);
       assertEquals(dflt, show(one), "the configured default is the session's own setting");
 
       String inside = Http.await(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "321")),
@@ -372,7 +372,10 @@ class VectorIT {
 
     JsonObject docs = byResource.get("documents");
     assertEquals("hnsw", docs.getJsonObject("index").getString("type"));
-    assertEquals("vector_cosine_ops", docs.getJsonObject("index").getString("opclass"));
+    // the catalog's index kind for documents.embedding is halfvec (README "Index kinds"); all three are listed
+    assertEquals("halfvec_cosine_ops", docs.getJsonObject("index").getString("opclass"));
+    assertEquals("halfvec", docs.getJsonObject("index").getString("kind"));
+    assertEquals(Set.of("vector", "halfvec", "binary"), docs.getJsonObject("indexes").fieldNames());
     assertEquals(256, docs.getJsonObject("index").getJsonObject("parameters").getInteger("ef_construction"));
     assertTrue(docs.getJsonObject("index").getLong("sizeBytes") > 0);
     assertEquals(1000L, docs.getLong("rows"));

@@ -3,6 +3,7 @@ package dev.sluice.vector;
 import dev.sluice.tools.CliOptions;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.SchemaVerifier;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
@@ -47,9 +48,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * Recall and latency of vector search, measured. Runs the 200 dev queries of debian-minilm through
  * the gateway's HTTP API ({@code POST /v1/documents/search}) for exact search (index off, the
- * reference), the configured default (no efSearch in the request) and each efSearch given, and
+ * reference), then for each ANN index of the column ({@code --index vector,halfvec,binary}, default
+ * every one it has) the configured default (no efSearch in the request) and each efSearch given, and
  * prints recall@10 against dev-groundtruth.ivecs, p50/p95/p99 latency and throughput at a fixed
- * concurrency. In the same invocation it runs the very statement the gateway runs directly on
+ * concurrency. With dev-queries.txt present it also searches with the query texts (the gateway
+ * embeds them; recall must be that of the vectors) and times the model in-process, one query at a
+ * time (embedding p50/p95), checking that its vectors of the texts are the data set's (cosine). In the same invocation it runs the very statement the gateway runs directly on
  * PostgreSQL (Vert.x pg client, prepared, ef_search set for the session as PGOPTIONS would), the
  * baseline, and prints the gateway/direct ratios.
  *
@@ -57,6 +61,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * java -cp target/sluice.jar dev.sluice.vector.RecallBench [--url http://127.0.0.1:8080]
  *     [--data ../shared/data/debian-minilm] [--ef 40,100,200,400] [--concurrency 8] [--rounds 3]
  *     [--key demo-reader] [--pg postgresql://postgres@127.0.0.1:55432/sluice] [--json FILE] [--no-direct]
+ *     [--index all|vector,halfvec,binary] [--no-text] [--queries 200]
  * </pre>
  * Run it from the repository root: it reads conf/sluice.yaml (or SLUICE_CONFIG, with the SLUICE_*
  * overrides) for the default ef_search and to build the gateway's own statement from the catalog.
@@ -94,7 +99,13 @@ public final class RecallBench {
     Path data = Path.of(opts.get("data"));
     float[][] queries = VectorFiles.fvecs(data.resolve("dev-queries.fvecs"));
     int[][] truth = VectorFiles.ivecs(data.resolve("dev-groundtruth.ivecs"));
+    // --queries N: the first N dev queries only (a quick check that the tool works, not a measurement)
+    int first = Math.min(queries.length, Integer.parseInt(opts.get("queries")));
+    queries = Arrays.copyOf(queries, first);
+    truth = Arrays.copyOf(truth, first);
     RecallBench bench = new RecallBench(opts, queries, truth);
+    Path textFile = data.resolve("dev-queries.txt");
+    List<String> texts = !opts.containsKey("no-text") && Files.isReadable(textFile) ? Files.readAllLines(textFile) : null;
 
     List<Integer> efs = new ArrayList<>();
     for (String e : opts.get("ef").split(",")) if (!e.isBlank()) efs.add(Integer.parseInt(e.trim()));
@@ -113,25 +124,49 @@ public final class RecallBench {
       // to another pool, so the client adds as little as it can to what is measured
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5)).executor(Runnable::run).build();
-      bench.http(http, url, null, false, 1); // warm-up: caches, JIT, connections
+      bench.http(http, url, new Setting("warm-up", null, false, null, false), 1); // warm-up: caches, JIT, connections
       boolean withDirect = !opts.containsKey("no-direct");
-      String sql = withDirect ? bench.sql(vertx, config, settings) : null;
+      VectorIndexes.Column column = bench.column(vertx, config, settings);
+      List<IndexKind> kinds = new ArrayList<>();
+      for (String k : opts.get("index").split(",")) {
+        if (k.isBlank()) continue;
+        if (k.trim().equals("all")) {
+          kinds.addAll(column.indexes().keySet());
+        } else {
+          IndexKind kind = IndexKind.valueOf(k.trim().toUpperCase(Locale.ROOT));
+          if (!column.indexes().containsKey(kind)) throw new IllegalArgumentException("the column has no " + k + " index");
+          kinds.add(kind);
+        }
+      }
       // Each setting through the gateway, then at once the same on PostgreSQL directly: the two
       // figures of a ratio are taken seconds apart, so the shared machine's drift mostly cancels.
-      List<Integer> settingsEf = new ArrayList<>();
-      settingsEf.add(null); // exact
-      settingsEf.add(dflt);
-      settingsEf.addAll(efs);
-      for (int i = 0; i < settingsEf.size(); i++) {
-        boolean exact = i == 0;
-        Integer ef = settingsEf.get(i);
-        String name = exact ? "exact" : i == 1 ? "default (ef " + dflt + ")" : "ef " + ef;
+      List<Setting> runs = new ArrayList<>();
+      runs.add(new Setting("exact", null, true, null, false));
+      for (IndexKind kind : kinds) {
+        String label = kind.label() + (kind == column.spec().index() ? " (catalog)" : "");
         // the default is asked for without efSearch, as a client that names no knob would
-        gateway.add(bench.http(http, url, exact || i == 1 ? null : ef, exact, bench.rounds).named(name));
-        if (withDirect) direct.add(bench.direct(vertx, config, settings, sql, ef, exact, bench.rounds).named(name));
+        runs.add(new Setting(label + ", default ef " + dflt, null, false, kind, false));
+        for (int ef : efs) runs.add(new Setting(label + ", ef " + ef, ef, false, kind, false));
       }
-      if (withDirect) System.out.println("direct statement: " + sql);
+      List<String> statements = new ArrayList<>();
+      for (Setting run : runs) {
+        gateway.add(bench.http(http, url, run, bench.rounds).named(run.name()));
+        if (withDirect) {
+          Statements st = bench.statements(column, run);
+          if (!statements.contains(st.sql())) statements.add(st.sql());
+          direct.add(bench.direct(vertx, config, settings, st, run.ef(), run.exact(), bench.rounds).named(run.name()));
+        }
+      }
+      if (texts != null) {
+        if (texts.size() < queries.length) throw new IllegalArgumentException("dev-queries.txt has fewer lines than dev-queries.fvecs");
+        bench.texts = texts.subList(0, queries.length);
+        // one pass: later passes would be answered by the gateway's embedding cache
+        gateway.add(bench.http(http, url, new Setting("text, catalog index, default ef " + dflt, null, false, null, true), 1)
+            .named("text, catalog index, default ef " + dflt));
+      }
+      statements.forEach(st -> System.out.println("direct statement: " + st));
       print(gateway, direct);
+      if (texts != null) bench.embeddingFigures();
       if (opts.get("json") != null) json(Path.of(opts.get("json")), args, bench, dflt, gateway, direct);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -148,7 +183,9 @@ public final class RecallBench {
     o.put("key", "demo-reader");
     o.put("pg", System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice"));
     o.put("json", null);
-    o = CliOptions.parse(args, o, Set.of("no-direct"));
+    o.put("index", "all");
+    o.put("queries", "200");
+    o = CliOptions.parse(args, o, Set.of("no-direct", "no-text"));
     int c = Integer.parseInt(o.get("concurrency"));
     int r = Integer.parseInt(o.get("rounds"));
     if (c < 1 || c > 64) throw new IllegalArgumentException("--concurrency must be 1..64");
@@ -179,14 +216,17 @@ public final class RecallBench {
   }
 
   /** The searches through the gateway: {@code rounds} passes over the queries by {@code concurrency} threads. */
-  private Measured http(HttpClient client, URI base, Integer ef, boolean exact, int passes) throws Exception {
+  private Measured http(HttpClient client, URI base, Setting run, int passes) throws Exception {
     URI uri = base.resolve("/v1/" + RESOURCE + "/search");
     String[] bodies = new String[queries.length];
     for (int i = 0; i < queries.length; i++) {
-      StringBuilder b = new StringBuilder("{\"vector\":").append(VectorFiles.json(queries[i]))
-          .append(",\"k\":").append(K).append(",\"select\":\"id\"");
-      if (ef != null) b.append(",\"efSearch\":").append(ef);
-      if (exact) b.append(",\"exact\":true");
+      StringBuilder b = new StringBuilder("{");
+      if (run.text()) b.append("\"text\":").append(io.vertx.core.json.Json.encode(texts.get(i)));
+      else b.append("\"vector\":").append(VectorFiles.json(queries[i]));
+      b.append(",\"k\":").append(K).append(",\"select\":\"id\"");
+      if (run.ef() != null) b.append(",\"efSearch\":").append(run.ef());
+      if (run.exact()) b.append(",\"exact\":true");
+      if (run.kind() != null) b.append(",\"index\":\"").append(run.kind().label()).append('"');
       bodies[i] = b.append('}').toString();
     }
     String key = opts.get("key");
@@ -230,24 +270,73 @@ public final class RecallBench {
     return new Measured(recall(answers), nanos, wall, errors.get());
   }
 
-  /** The gateway's own statement for {@code select=id, k=10}, built from the same configuration and catalog. */
-  private String sql(Vertx vertx, SluiceConfig config, VectorSettings settings) {
+  /** One row of the table: which index, which ef (null: the default), exact, or the query texts. */
+  record Setting(String name, Integer ef, boolean exact, IndexKind kind, boolean text) {}
+
+  /** The direct side of a setting: the gateway's statement and each query's parameters. */
+  record Statements(String sql, Tuple[] params) {}
+
+  private Catalog catalog;
+  private List<String> texts;
+
+  /** The documents' vector column as the gateway sees it (its indexes), from the same configuration and catalog. */
+  private VectorIndexes.Column column(Vertx vertx, SluiceConfig config, VectorSettings settings) {
     Pool pool = pool(vertx, config, Map.of(), 1);
     try {
-      Catalog catalog = await(SchemaVerifier.verify(pool, config.resources()));
+      catalog = await(SchemaVerifier.verify(pool, config.resources()));
       VectorIndexes.Columns columns = await(VectorIndexes.verify(pool, catalog, settings));
-      Resource r = catalog.require(RESOURCE);
-      VectorIndexes.Column column = columns.byResource().get(RESOURCE).values().iterator().next();
-      SearchRequest q = new SearchRequest(column, Selection.parse(catalog, r, "id"), Filters.parseQueryString(r, null),
-          1, new Float[column.spec().dimensions()], null, K, null, null, false);
-      return SearchSql.search(q).sql();
+      return columns.byResource().get(RESOURCE).values().iterator().next();
     } finally {
       await(pool.close());
     }
   }
 
+  /** The gateway's own statement for {@code select=id, k=10} with this setting's index, and each query's parameters. */
+  private Statements statements(VectorIndexes.Column column, Setting run) {
+    Resource r = catalog.require(RESOURCE);
+    Tuple[] params = new Tuple[queries.length];
+    String sql = null;
+    for (int i = 0; i < queries.length; i++) {
+      Float[] v = new Float[queries[i].length];
+      for (int j = 0; j < v.length; j++) v[j] = queries[i][j];
+      SearchRequest q = new SearchRequest(column, Selection.parse(catalog, r, "id"), Filters.parseQueryString(r, null),
+          1, v, null, K, null, null, run.exact(), null, null, run.kind() == null ? column.spec().index() : run.kind());
+      SearchSql.Statement s = SearchSql.search(q);
+      sql = s.sql();
+      params[i] = s.params().tuple();
+    }
+    return new Statements(sql, params);
+  }
+
+  /**
+   * The model in this process, one query text at a time as a search embeds it: p50/p95 of the
+   * 200 dev texts (after a warm-up pass), and how close its vectors are to the data set's.
+   */
+  private void embeddingFigures() {
+    dev.sluice.embed.EmbeddingModels.Model model = dev.sluice.embed.EmbeddingModels.load("all-minilm-l6-v2");
+    for (String t : texts) model.embed(List.of(t)); // warm-up
+    long[] nanos = new long[texts.size()];
+    double minCos = 1;
+    double sumCos = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      long t0 = System.nanoTime();
+      float[] v = model.embed(List.of(texts.get(i))).get(0);
+      nanos[i] = System.nanoTime() - t0;
+      double dot = 0;
+      for (int j = 0; j < v.length; j++) dot += v[j] * queries[i][j];
+      minCos = Math.min(minCos, dot);
+      sumCos += dot;
+    }
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.println(String.format(Locale.ROOT,
+        "embedding in-process (all-minilm-l6-v2, one text at a time, %d dev texts): p50 %.1f ms, p95 %.1f ms; "
+            + "cosine to dev-queries.fvecs: min %.6f, mean %.6f",
+        texts.size(), Measured.pct(sorted, 50), Measured.pct(sorted, 95), minCos, sumCos / texts.size()));
+  }
+
   /** The same statement on PostgreSQL directly: one connection per concurrent client, ef_search for the session. */
-  private Measured direct(Vertx vertx, SluiceConfig config, VectorSettings settings, String sql, Integer ef,
+  private Measured direct(Vertx vertx, SluiceConfig config, VectorSettings settings, Statements st, Integer ef,
                           boolean exact, int passes) {
     // the gateway's session settings (VectorClients), with this setting's ef_search
     Map<String, String> session = new LinkedHashMap<>();
@@ -257,14 +346,8 @@ public final class RecallBench {
     if (exact) session.put("enable_indexscan", "off");
     Pool pool = pool(vertx, config, session, concurrency);
     try {
-      Tuple[] params = new Tuple[queries.length];
-      for (int i = 0; i < queries.length; i++) {
-        Float[] v = new Float[queries[i].length];
-        for (int j = 0; j < v.length; j++) v[j] = queries[i][j];
-        params[i] = Tuple.of(v, K);
-      }
-      runDirect(pool, sql, params, 1); // warm-up: connections and prepared statements
-      return runDirect(pool, sql, params, passes);
+      runDirect(pool, st.sql(), st.params(), 1); // warm-up: connections and prepared statements
+      return runDirect(pool, st.sql(), st.params(), passes);
     } finally {
       await(pool.close());
     }
