@@ -23,7 +23,17 @@ public record Resource(
     List<String> fullText,
     Map<String, VectorSpec> vectors,
     int cacheTtlSeconds,
-    int maxLimit) {
+    int maxLimit,
+    WritePolicy writePolicy) {
+
+  /** A resource with the default write policy (see {@link WritePolicy#defaultFor}). */
+  public Resource(String name, String table, String primaryKey, ColumnType primaryKeyType, String tenantColumn,
+                  Map<String, ColumnType> fields, List<String> defaultSelect, List<String> sortable,
+                  Map<String, Relation> relations, List<String> fullText, Map<String, VectorSpec> vectors,
+                  int cacheTtlSeconds, int maxLimit) {
+    this(name, table, primaryKey, primaryKeyType, tenantColumn, fields, defaultSelect, sortable, relations, fullText,
+        vectors, cacheTtlSeconds, maxLimit, WritePolicy.defaultFor(tenantColumn));
+  }
 
   /**
    * A verified relation. For ONE, {@code column} is ours and points at the target's primary key;

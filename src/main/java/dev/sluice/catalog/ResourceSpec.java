@@ -8,6 +8,7 @@ import java.util.Map;
  *
  * @param fullText columns searchable with the {@code fts} operator (a GIN index on
  *     to_tsvector('english', column) serves them)
+ * @param writePolicy who may write it, and the columns the gateway sets on update
  */
 public record ResourceSpec(
     String name,
@@ -20,7 +21,16 @@ public record ResourceSpec(
     List<String> fullText,
     Map<String, VectorSpec> vectors,
     int cacheTtlSeconds,
-    int maxLimit) {
+    int maxLimit,
+    WritePolicy writePolicy) {
+
+  /** A resource with the default write policy (see {@link WritePolicy#defaultFor}). */
+  public ResourceSpec(String name, String table, String primaryKey, String tenantColumn, List<String> fields,
+                      List<String> sortable, Map<String, RelationSpec> relations, List<String> fullText,
+                      Map<String, VectorSpec> vectors, int cacheTtlSeconds, int maxLimit) {
+    this(name, table, primaryKey, tenantColumn, fields, sortable, relations, fullText, vectors, cacheTtlSeconds, maxLimit,
+        WritePolicy.defaultFor(tenantColumn));
+  }
 
   /** to-one: this.column references target's primary key; to-many: target.column references ours. */
   public record RelationSpec(String name, String resource, Kind kind, String column, int limit) {}

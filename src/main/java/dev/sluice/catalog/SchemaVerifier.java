@@ -78,7 +78,7 @@ public final class SchemaVerifier {
       });
       out.put(s.name(), new Resource(s.name(), s.table(), s.primaryKey(), pkType, s.tenantColumn(), fields,
           List.copyOf(defaultSelect), s.sortable(), relations, s.fullText(), s.vectors(), s.cacheTtlSeconds(),
-          s.maxLimit()));
+          s.maxLimit(), s.writePolicy()));
     }
     return new Catalog(out);
   }

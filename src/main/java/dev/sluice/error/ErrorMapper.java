@@ -35,6 +35,11 @@ public final class ErrorMapper {
         || t instanceof io.netty.channel.ConnectTimeoutException) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");
     }
+    // The SQL client's pool gives up waiting for a free connection (pg.connectionTimeoutMs) with a
+    // plain VertxException, not a TimeoutException: the database is saturated, so 503 + Retry-After.
+    if (t instanceof io.vertx.core.VertxException ve && "Timeout waiting for connection".equals(ve.getMessage())) {
+      return ApiError.overloaded();
+    }
     if (t instanceof io.vertx.core.VertxException ve && ve.getMessage() != null
         && ve.getMessage().toLowerCase().contains("closed")) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");

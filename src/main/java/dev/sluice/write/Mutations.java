@@ -36,6 +36,8 @@ final class Mutations {
       sql.append(i++ == 0 ? "" : ", ").append(c.name()).append(" = ").append(params.bind(e.getValue()))
           .append(Values.boundAsText(c.type()) ? "::text::" : "::").append(c.type().pgName);
     }
+    // Columns the catalog has the gateway keep current (updated_at): a client may not set them (RowReader).
+    for (String touched : t.touchOnUpdate()) sql.append(", ").append(touched).append(" = now()");
     where(sql, t, tenant, filters, params);
     return new Plan(t, tenant, "update", finish(sql, t, params, cap), params);
   }
