@@ -35,9 +35,11 @@ public final class ErrorMapper {
         || t instanceof io.netty.channel.ConnectTimeoutException) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");
     }
-    // The SQL client's pool gives up waiting for a free connection (pg.connectionTimeoutMs) with a
-    // plain VertxException, not a TimeoutException: the database is saturated, so 503 + Retry-After.
-    if (t instanceof io.vertx.core.VertxException ve && "Timeout waiting for connection".equals(ve.getMessage())) {
+    // The SQL client's pools give up waiting for a free connection (pg.connectionTimeoutMs) without
+    // a TimeoutException: Pool.getConnection fails with a NoStackTraceThrowable "Timeout", the
+    // pipelined client with a VertxException. The database is saturated: 503 + Retry-After, not 500.
+    if (t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage())
+        || t instanceof io.vertx.core.VertxException && "Timeout waiting for connection".equals(t.getMessage())) {
       return ApiError.overloaded();
     }
     if (t instanceof io.vertx.core.VertxException ve && ve.getMessage() != null
