@@ -710,6 +710,7 @@ cmd_env() {
     q SLUICE_PG_OS_USER "$(pg_os_user)"
     # The local streaming replica, when one runs (tests use it; the gateway only when configured).
     if replica_running; then q SLUICE_REPLICA_URL "$LOCAL_REPLICA_URL"; fi
+    q SLUICE_REPLICA_DATA "$REPLICA_DATA"
   fi
   if [ -z "${SLUICE_REDIS_URL:-}" ]; then
     q SLUICE_REDIS_SERVER "$(command -v redis-server || true)"

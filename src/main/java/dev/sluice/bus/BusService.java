@@ -2,6 +2,7 @@ package dev.sluice.bus;
 
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.Principal;
+import dev.sluice.auth.Role;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
@@ -42,7 +43,7 @@ public final class BusService {
         req = r;
         local = true;
       } else if (msg.body() instanceof JsonObject json) {
-        req = DataRequest.fromJson(json, tenantOf(json, keys));
+        req = DataRequest.fromJson(json, callerOf(json, keys));
       } else {
         throw ApiError.badRequest("The message must be a JSON object.");
       }
@@ -61,12 +62,20 @@ public final class BusService {
     });
   }
 
-  /** The tenant of a JSON bus message: from its API key, or the trusted in-cluster {@code tenant} field. */
-  static long tenantOf(JsonObject json, ApiKeys keys) {
+  /**
+   * The caller of a JSON bus message: its API key's tenant and role, or the trusted in-cluster
+   * {@code tenant} field with the optional {@code role} field (writer when absent).
+   */
+  static Principal callerOf(JsonObject json, ApiKeys keys) {
     String apiKey = json.getString("apiKey");
-    if (apiKey != null) return keys.lookup(apiKey).map(Principal::tenant).orElseThrow(ApiError::unauthorized);
+    if (apiKey != null) return keys.lookup(apiKey).orElseThrow(ApiError::unauthorized);
     Object t = json.getValue("tenant");
-    if (t instanceof Number n) return n.longValue();
-    throw ApiError.unauthorized();
+    if (!(t instanceof Number n)) throw ApiError.unauthorized();
+    Object role = json.getValue("role");
+    if (role == null) return new Principal(n.longValue(), Role.WRITER);
+    for (Role r : Role.values()) {
+      if (r.name().equalsIgnoreCase(String.valueOf(role))) return new Principal(n.longValue(), r);
+    }
+    throw ApiError.badRequest("role must be reader, writer or admin.");
   }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.bus;
 
+import dev.sluice.auth.Principal;
+import dev.sluice.auth.Role;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -13,19 +15,31 @@ import io.vertx.core.json.JsonObject;
  * @param body the request body, or null
  * @param local true when the sender is in this JVM and wants the reply as raw JSON bytes
  * @param noCache the caller asked to bypass the cache (Cache-Control: no-cache)
+ * @param role the caller's role, from its key (the write path checks each resource's write role);
+ *     writer where the sender does not say
  */
 public record DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local,
-                          boolean noCache) {
+                          boolean noCache, Role role) {
 
   public DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local) {
     this(resource, tenant, id, query, body, local, false);
   }
 
+  public DataRequest(String resource, long tenant, String id, JsonObject query, Buffer body, boolean local,
+                     boolean noCache) {
+    this(resource, tenant, id, query, body, local, noCache, Role.WRITER);
+  }
+
   /** Operational keys of a bus message; everything else in it is a query parameter. */
   private static final java.util.Set<String> ENVELOPE = java.util.Set.of("resource", "tenant", "apiKey", "id", "body",
-      "noCache");
+      "noCache", "role");
 
   public static DataRequest fromJson(JsonObject json, long tenant) {
+    return fromJson(json, new Principal(tenant, Role.WRITER));
+  }
+
+  /** A bus message's request, for the caller its {@code apiKey} (or trusted {@code tenant} and {@code role}) names. */
+  public static DataRequest fromJson(JsonObject json, Principal caller) {
     JsonObject query = new JsonObject();
     for (String k : json.fieldNames()) {
       if (!ENVELOPE.contains(k)) query.put(k, json.getValue(k));
@@ -34,8 +48,8 @@ public record DataRequest(String resource, long tenant, String id, JsonObject qu
     Object body = json.getValue("body");
     Buffer bodyBuffer = body == null ? null
         : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(io.vertx.core.json.Json.encode(body));
-    return new DataRequest(json.getString("resource"), tenant, id == null ? null : id.toString(), query, bodyBuffer, false,
-        json.getBoolean("noCache", false));
+    return new DataRequest(json.getString("resource"), caller.tenant(), id == null ? null : id.toString(), query, bodyBuffer,
+        false, json.getBoolean("noCache", false), caller.role());
   }
 
   /** A query parameter as one string; a repeated key is a client error for single-valued parameters. */

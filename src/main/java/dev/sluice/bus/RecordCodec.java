@@ -13,7 +13,7 @@ import java.util.function.Function;
  * one version byte followed by its JSON form:
  * <pre>
  *   byte 0      codec version, currently 1
- *   bytes 1..n  UTF-8 JSON: DataRequest {"resource","tenant","id","query","body","noCache"}
+ *   bytes 1..n  UTF-8 JSON: DataRequest {"resource","tenant","id","query","body","noCache","role"}
  *                           DataReply   {"json","cache"}
  * </pre>
  * A node that receives a version it does not know fails the message instead of guessing, so
@@ -50,13 +50,15 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
 
   private static JsonObject requestJson(DataRequest r) {
     return new JsonObject().put("resource", r.resource()).put("tenant", r.tenant()).put("id", r.id())
-        .put("query", r.query()).put("body", r.body() == null ? null : r.body().toString()).put("noCache", r.noCache());
+        .put("query", r.query()).put("body", r.body() == null ? null : r.body().toString()).put("noCache", r.noCache())
+        .put("role", r.role().name());
   }
 
   private static DataRequest request(JsonObject j) {
     String body = j.getString("body");
     return new DataRequest(j.getString("resource"), j.getLong("tenant"), j.getString("id"), j.getJsonObject("query"),
-        body == null ? null : Buffer.buffer(body), true, j.getBoolean("noCache", false));
+        body == null ? null : Buffer.buffer(body), true, j.getBoolean("noCache", false),
+        dev.sluice.auth.Role.valueOf(j.getString("role", "WRITER")));
   }
 
   @Override

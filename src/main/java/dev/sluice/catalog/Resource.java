@@ -25,7 +25,8 @@ public record Resource(
     int cacheTtlSeconds,
     int maxLimit,
     MaterializedView view,
-    Partitioning partitioning) {
+    Partitioning partitioning,
+    WritePolicy writePolicy) {
 
   /** A plain table: neither a materialized view nor partitioned by the gateway. */
   public Resource(String name, String table, String primaryKey, ColumnType primaryKeyType, String tenantColumn,
@@ -33,7 +34,7 @@ public record Resource(
                   Map<String, Relation> relations, List<String> fullText, Map<String, VectorSpec> vectors,
                   int cacheTtlSeconds, int maxLimit) {
     this(name, table, primaryKey, primaryKeyType, tenantColumn, fields, defaultSelect, sortable, relations, fullText,
-        vectors, cacheTtlSeconds, maxLimit, null, null);
+        vectors, cacheTtlSeconds, maxLimit, null, null, WritePolicy.defaultFor(tenantColumn));
   }
 
   /**

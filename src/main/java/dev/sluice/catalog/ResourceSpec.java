@@ -10,6 +10,7 @@ import java.util.Map;
  *     to_tsvector('english', column) serves them)
  * @param view set when the table is a materialized view (read-only, refreshed by the gateway)
  * @param partitioning set when the table is range-partitioned by time (kept by the gateway)
+ * @param writePolicy who may write it, and the columns the gateway sets on update
  */
 public record ResourceSpec(
     String name,
@@ -24,14 +25,15 @@ public record ResourceSpec(
     int cacheTtlSeconds,
     int maxLimit,
     MaterializedView view,
-    Partitioning partitioning) {
+    Partitioning partitioning,
+    WritePolicy writePolicy) {
 
   /** A plain table: neither a materialized view nor partitioned by the gateway. */
   public ResourceSpec(String name, String table, String primaryKey, String tenantColumn, List<String> fields,
                       List<String> sortable, Map<String, RelationSpec> relations, List<String> fullText,
                       Map<String, VectorSpec> vectors, int cacheTtlSeconds, int maxLimit) {
     this(name, table, primaryKey, tenantColumn, fields, sortable, relations, fullText, vectors, cacheTtlSeconds,
-        maxLimit, null, null);
+        maxLimit, null, null, WritePolicy.defaultFor(tenantColumn));
   }
 
   /** to-one: this.column references target's primary key; to-many: target.column references ours. */

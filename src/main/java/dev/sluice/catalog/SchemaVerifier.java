@@ -83,7 +83,7 @@ public final class SchemaVerifier {
       });
       out.put(s.name(), new Resource(s.name(), s.table(), s.primaryKey(), pkType, s.tenantColumn(), fields,
           List.copyOf(defaultSelect), s.sortable(), relations, s.fullText(), s.vectors(), s.cacheTtlSeconds(),
-          s.maxLimit(), s.view(), s.partitioning()));
+          s.maxLimit(), s.view(), s.partitioning(), s.writePolicy()));
     }
     return new Catalog(out);
   }

@@ -8,6 +8,7 @@ import dev.sluice.catalog.ResourceSpec.Kind;
 import dev.sluice.catalog.ResourceSpec.Metric;
 import dev.sluice.catalog.ResourceSpec.RelationSpec;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
+import dev.sluice.catalog.WritePolicy;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -63,7 +64,18 @@ public record SluiceConfig(
    */
   public record Writes(int verticleInstances, int poolSize, int maxRows, long maxStreamRows, long maxStreamBytes,
                        int maxLineBytes, int chunkRows, int chunkBytes, int maxBatchOperations,
-                       int idempotencyTtlSeconds, int changeIdsCap, int streamTimeoutMs) {}
+                       int idempotencyTtlSeconds, int changeIdsCap, int streamTimeoutMs, Admission admission) {}
+
+  /**
+   * Fair admission of writes, per gateway node: NDJSON uploads hold a connection of their own pool
+   * ({@code uploadPoolSize}, shared by the write verticles, apart from the pools of the other
+   * writes) for their whole length, so they are bounded per key and per tenant; every write
+   * (uploads included) is bounded per key and per tenant too. Past a bound: 429 + Retry-After.
+   * A streamed body must arrive at {@code minUploadBytesPerSecond} over every
+   * {@code uploadRateWindowMs} window (time the gateway itself holds it back does not count): 408.
+   */
+  public record Admission(int uploadPoolSize, int maxUploadsPerKey, int maxUploadsPerTenant, int maxWritesPerKey,
+                          int maxWritesPerTenant, int minUploadBytesPerSecond, int uploadRateWindowMs) {}
 
   /** SQL identifiers accepted in the catalog: plain lower-case names, nothing that needs quoting. */
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -151,7 +163,15 @@ public record SluiceConfig(
         w.integer("maxBatchOperations", 100, 1, 10_000),
         w.integer("idempotencyTtlSeconds", 86_400, 60, 30 * 86_400),
         w.integer("changeIdsCap", 1000, 0, 100_000),
-        w.integer("streamTimeoutMs", 600_000, 1000, 86_400_000));
+        w.integer("streamTimeoutMs", 600_000, 1000, 86_400_000),
+        new Admission(
+            w.integer("uploadPoolSize", 4, 1, 500),
+            w.integer("maxUploadsPerKey", 2, 1, 10_000),
+            w.integer("maxUploadsPerTenant", 2, 1, 10_000),
+            w.integer("maxWritesPerKey", 16, 1, 100_000),
+            w.integer("maxWritesPerTenant", 32, 1, 100_000),
+            w.integer("minUploadBytesPerSecond", 1024, 0, 1 << 30),
+            w.integer("uploadRateWindowMs", 10_000, 100, 3_600_000)));
     if (writes.maxStreamRows() < 1) throw new ConfigException(w.key("maxStreamRows") + ": must be at least 1");
     if (writes.maxStreamBytes() < 1024) throw new ConfigException(w.key("maxStreamBytes") + ": must be at least 1024");
     return writes;
@@ -272,7 +292,7 @@ public record SluiceConfig(
           relations, List.copyOf(fullText), vectors,
           s.integer("cacheTtlSeconds", 60, 0, 86_400 * 30),
           s.integer("maxLimit", globalMaxLimit, 1, globalMaxLimit),
-          StorageSettings.view(s), StorageSettings.partitioning(s, table, fieldSet)));
+          StorageSettings.view(s), StorageSettings.partitioning(s, table, fieldSet), writePolicy(s, tenant, pk)));
     }
     // Relations must point at declared resources.
     Set<String> names = new HashSet<>();
@@ -286,6 +306,28 @@ public record SluiceConfig(
       }
     }
     return List.copyOf(out);
+  }
+
+  /** {@code writeRole} (default: admin for shared resources, writer for tenant-scoped ones) and {@code touchOnUpdate}. */
+  private static WritePolicy writePolicy(Settings s, String tenant, String pk) {
+    WritePolicy dflt = WritePolicy.defaultFor(tenant);
+    String roleName = s.optionalString("writeRole");
+    Role role = dflt.writeRole();
+    if (roleName != null) {
+      try {
+        role = Role.valueOf(roleName.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(s.key("writeRole") + ": must be reader, writer or admin, got '" + roleName + "'");
+      }
+    }
+    List<String> touched = s.strings("touchOnUpdate");
+    for (String c : touched) {
+      identifier(s.key("touchOnUpdate"), c);
+      if (c.equals(pk) || c.equals(tenant)) {
+        throw new ConfigException(s.key("touchOnUpdate") + ": '" + c + "' is the primary key or the tenant column");
+      }
+    }
+    return new WritePolicy(role, touched);
   }
 
   private static String identifier(String key, String value) {

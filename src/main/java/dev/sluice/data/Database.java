@@ -90,6 +90,19 @@ public final class Database {
         .build();
   }
 
+  /**
+   * A pool that every verticle asking for {@code name} shares (one bound for all of them, e.g. the
+   * connections NDJSON uploads may hold on this node); each verticle closes its handle, the last
+   * close closes the pool.
+   */
+  public static Pool sharedPool(Vertx vertx, SluiceConfig.Pg pg, int size, String name) {
+    return PgBuilder.pool()
+        .with(poolOptions(pg, size, name).setShared(true))
+        .connectingTo(connectOptions(pg))
+        .using(vertx)
+        .build();
+  }
+
   /** The pool for transactions (writes, SET LOCAL). */
   public static Pool pool(Vertx vertx, SluiceConfig.Pg pg, int size, String name) {
     return PgBuilder.pool()

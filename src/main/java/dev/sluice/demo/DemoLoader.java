@@ -139,7 +139,9 @@ public final class DemoLoader {
       if (batch.isEmpty()) return Future.succeededFuture(done);
       JsonArray rows = new JsonArray(new java.util.ArrayList<>(batch.size()));
       batch.forEach(d -> rows.add(d.toJson()));
-      DataRequest bulk = new DataRequest("documents", 0, null, new JsonObject(), rows.toBuffer(), true);
+      // The gateway itself loads the shared corpus: an admin write (documents are admin-only).
+      DataRequest bulk = new DataRequest("documents", 0, null, new JsonObject(), rows.toBuffer(), true, false,
+          dev.sluice.auth.Role.ADMIN);
       int total = done + batch.size();
       return vertx.eventBus().request(Addresses.BULK, bulk, BULK_DELIVERY)
           .onSuccess(v -> progress.report(total))

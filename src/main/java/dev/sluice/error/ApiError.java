@@ -76,9 +76,9 @@ public final class ApiError extends RuntimeException {
     return details;
   }
 
-  /** Seconds a client should wait before retrying, for 503s; 0 otherwise. */
+  /** Seconds a client should wait before retrying, for 503s and 429s (a share of the gateway taken); 0 otherwise. */
   public int retryAfterSeconds() {
-    return status == 503 ? 1 : 0;
+    return status == 503 || status == 429 ? 1 : 0;
   }
 
   public JsonObject toJson() {

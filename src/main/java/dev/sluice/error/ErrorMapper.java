@@ -35,6 +35,13 @@ public final class ErrorMapper {
         || t instanceof io.netty.channel.ConnectTimeoutException) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");
     }
+    // The SQL client's pools give up waiting for a free connection (pg.connectionTimeoutMs) without
+    // a TimeoutException: Pool.getConnection fails with a NoStackTraceThrowable "Timeout", the
+    // pipelined client with a VertxException. The database is saturated: 503 + Retry-After, not 500.
+    if (t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage())
+        || t instanceof io.vertx.core.VertxException && "Timeout waiting for connection".equals(t.getMessage())) {
+      return ApiError.overloaded();
+    }
     if (t instanceof io.vertx.core.VertxException ve && ve.getMessage() != null
         && ve.getMessage().toLowerCase().contains("closed")) {
       return ApiError.unavailable("The database is unavailable; retry shortly.");

@@ -1,5 +1,6 @@
 package dev.sluice.http;
 
+import dev.sluice.admission.WriteAdmission;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.Principal;
 import dev.sluice.auth.Role;
@@ -82,9 +83,11 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/v1/*").handler(Auth.authenticate(keys));
     router.route("/admin/*").handler(Auth.authenticate(keys)).handler(Auth.require(Role.ADMIN));
     // Roles per operation (API.md): reader GET and search; writer bulk, PATCH, DELETE, batch.
-    router.route(HttpMethod.PATCH, "/v1/*").handler(Auth.require(Role.WRITER));
-    router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER));
-    router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER));
+    // ... and each write counts against its key's and tenant's share of the node (fair admission).
+    Handler<RoutingContext> admit = Admission.writes(WriteAdmission.of(vertx, config.writes().admission()));
+    router.route(HttpMethod.PATCH, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
+    router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
+    router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER)).handler(admit);
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().bodyLimitBytes()).setHandleFileUploads(false);
 
@@ -108,8 +111,9 @@ public final class HttpVerticle extends VerticleBase {
         ctx.next();
         return;
       }
-      BulkUpload.stream(vertx, ctx, new DataRequest(ctx.pathParam("resource"), Auth.principal(ctx).tenant(), null,
-              writeQuery(ctx, Addresses.BULK), null, true), config)
+      Principal p = Auth.principal(ctx);
+      BulkUpload.stream(vertx, ctx, new DataRequest(ctx.pathParam("resource"), p.tenant(), null,
+              writeQuery(ctx, Addresses.BULK), null, true, false, p.role()), config)
           .onSuccess(json -> Responses.json(ctx, 200, json))
           .onFailure(ctx::fail);
     });
@@ -136,7 +140,7 @@ public final class HttpVerticle extends VerticleBase {
     String cacheControl = ctx.request().getHeader(HttpHeaders.CACHE_CONTROL);
     boolean noCache = cacheControl != null && cacheControl.contains("no-cache");
     DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, writeQuery(ctx, address),
-        ctx.body() == null ? null : ctx.body().buffer(), true, noCache);
+        ctx.body() == null ? null : ctx.body().buffer(), true, noCache, p.role());
     var op = local == null ? null : local.onThisThread(address);
     Future<Object> result = op != null ? local.call(address, op, req).map(r -> r)
         : vertx.eventBus().<Object>request(address, req, delivery).map(Message::body);

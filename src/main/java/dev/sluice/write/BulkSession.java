@@ -69,12 +69,13 @@ final class BulkSession {
 
   /** Checks the request, begins the transaction, claims the key; completes with the session's address. */
   static Future<String> open(WriteVerticle owner, DataRequest req) {
-    WriteTarget t = owner.target(req.resource());
+    WriteTarget t = owner.writable(req, req.resource());
     t.requireInsertable();
     BulkSession s = new BulkSession(owner, t, req);
     s.mode = ConflictMode.parse(req.param(WriteRequest.ON_CONFLICT));
     s.conflictKey = t.conflictKey(req.param(WriteRequest.CONFLICT_KEY));
-    return owner.pool.getConnection()
+    // Uploads hold their connection for as long as the client sends: a pool of their own, so they never take the other writes'.
+    return owner.uploads.getConnection()
         .compose(conn -> {
           s.conn = conn;
           return conn.begin();

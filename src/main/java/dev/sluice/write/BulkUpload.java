@@ -9,6 +9,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -41,6 +43,7 @@ public final class BulkUpload {
   private final HttpServerRequest request;
   private final SluiceConfig.Writes limits;
   private final DeliveryOptions delivery;
+  private final long requestTimeoutMs;
   private final Promise<Buffer> result = Promise.promise();
   private final ArrayDeque<StreamChunk> ready = new ArrayDeque<>();
   private String session;
@@ -55,6 +58,12 @@ public final class BulkUpload {
   private boolean done;
   private long timer = -1;
   private long discarded;
+  /** The periodic check of the upload rate (and keep-alive of the session); -1 when not running. */
+  private long rateTimer = -1;
+  private long windowBytes;
+  private long windowMs;
+  /** The gateway held the body back (back-pressure) during the current window: the client is not judged. */
+  private boolean heldBack;
 
   private BulkUpload(Vertx vertx, RoutingContext ctx, SluiceConfig config) {
     this.vertx = vertx;
@@ -62,6 +71,7 @@ public final class BulkUpload {
     this.request = ctx.request();
     this.limits = config.writes();
     this.delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs()).setLocalOnly(true);
+    this.requestTimeoutMs = config.http().requestTimeoutMs();
   }
 
   /** True when the request is an NDJSON upload, to be streamed instead of buffered. */
@@ -87,7 +97,11 @@ public final class BulkUpload {
       timer = -1;
       fail(new ApiError(504, "timeout", "The upload took longer than " + limits.streamTimeoutMs() + " ms; nothing was written."));
     });
-    ctx.response().closeHandler(v -> fail(ApiError.unavailable("The client closed the connection.")));
+    // An end handler of the routing context, not the response's single closeHandler, which the
+    // router uses itself (its end handlers release the upload's admission).
+    ctx.addEndHandler(ar -> {
+      if (ar.failed()) fail(ApiError.unavailable("The client closed the connection."));
+    });
     request.exceptionHandler(err -> fail(ApiError.badRequest("The upload was interrupted; nothing was written.")));
     RecordParser parser = RecordParser.newDelimited("\n", this::line);
     // The parser bounds what it buffers for an unfinished line; line() checks the finished ones.
@@ -99,6 +113,7 @@ public final class BulkUpload {
         return;
       }
       bytes += buf.length();
+      windowBytes += buf.length();
       if (bytes > limits.maxStreamBytes()) {
         fail(new ApiError(413, "too_large", "An upload may be at most " + limits.maxStreamBytes() + " bytes.",
             new JsonObject().put("maxStreamBytes", limits.maxStreamBytes())));
@@ -126,8 +141,39 @@ public final class BulkUpload {
       // A client that waits for "100 Continue" (curl does for large bodies) starts sending only now.
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) ctx.response().writeContinue();
       request.resume();
+      startRateCheck();
     });
     return result.future();
+  }
+
+  /**
+   * Every tick: a client that sent less than {@code writes.minUploadBytesPerSecond} over the last
+   * {@code writes.uploadRateWindowMs} (while the gateway did not hold it back) is cut with 408 —
+   * otherwise a trickle (a line every 29 s) holds an upload connection for up to streamTimeoutMs.
+   * And the lines read so far go to the session even if they do not fill a chunk: the session
+   * rolls back after {@code http.requestTimeoutMs} without a message, and a slow but steady upload
+   * used to find it gone (503 "No data service is available" for the next chunk).
+   */
+  private void startRateCheck() {
+    SluiceConfig.Admission a = limits.admission();
+    long tick = Math.max(50, Math.min(a.uploadRateWindowMs(), requestTimeoutMs / 3));
+    rateTimer = vertx.setPeriodic(tick, id -> {
+      if (done || ended) return;
+      windowMs += tick;
+      if (windowMs >= a.uploadRateWindowMs()) {
+        long least = (long) a.minUploadBytesPerSecond() * windowMs / 1000;
+        if (!heldBack && windowBytes < least) {
+          fail(new ApiError(408, "timeout", "The upload arrived slower than " + a.minUploadBytesPerSecond()
+              + " bytes/s; nothing was written.", new JsonObject().put("minUploadBytesPerSecond", a.minUploadBytesPerSecond())
+              .put("windowMs", a.uploadRateWindowMs())));
+          return;
+        }
+        windowMs = 0;
+        windowBytes = 0;
+        heldBack = inFlight && !ready.isEmpty();
+      }
+      if (!inFlight && ready.isEmpty()) enqueue(false); // keeps the session alive, with the lines so far
+    });
   }
 
   private ApiError lineTooLong(long line) {
@@ -156,7 +202,10 @@ public final class BulkUpload {
     linesBytes = 0;
     pump();
     // Back-pressure: with a chunk in flight and another waiting, stop reading until it is acknowledged.
-    if (!ended && inFlight && !ready.isEmpty()) request.pause();
+    if (!ended && inFlight && !ready.isEmpty()) {
+      request.pause();
+      heldBack = true;
+    }
   }
 
   private void pump() {
@@ -168,7 +217,8 @@ public final class BulkUpload {
       inFlight = false;
       if (done) return;
       if (ar.failed()) {
-        fail(ar.cause());
+        fail(sessionGone(ar.cause()) ? new ApiError(504, "timeout",
+            "The upload stalled and its transaction was rolled back; nothing was written.") : ar.cause());
       } else if (chunk.last()) {
         finish(((DataReply) ar.result().body()).json());
       } else {
@@ -211,8 +261,15 @@ public final class BulkUpload {
     else request.connection().close();
   }
 
+  /** The session ended on its own (idle bound) and unregistered: no handler at its address. */
+  private static boolean sessionGone(Throwable err) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  }
+
   private void cancelTimer() {
     if (timer >= 0) vertx.cancelTimer(timer);
     timer = -1;
+    if (rateTimer >= 0) vertx.cancelTimer(rateTimer);
+    rateTimer = -1;
   }
 }

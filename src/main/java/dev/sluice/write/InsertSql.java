@@ -11,7 +11,8 @@ import java.util.Map;
  * parameter per column whatever the number of rows, far below PostgreSQL's 65,535:
  * <pre>
  *   INSERT INTO leads AS t (org_id, title) SELECT u.c1, u.c2 FROM unnest($1::int8[], $2::text[]) AS u(c1, c2)
- *     [ON CONFLICT DO NOTHING | ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title WHERE t.org_id = EXCLUDED.org_id]
+ *     [ON CONFLICT DO NOTHING | ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, updated_at = now()
+ *        WHERE t.org_id = EXCLUDED.org_id]
  *     [RETURNING t.id[, (t.xmax = 0)]]
  * </pre>
  * {@code xmax = 0} tells an inserted row from an updated one. The update's WHERE keeps an upsert
@@ -81,9 +82,11 @@ final class InsertSql {
         sql.append(") DO UPDATE SET ");
         int set = 0;
         for (WriteTarget.Column c : cols) {
-          if (conflictKey.contains(c) || c == t.primaryKey || c == t.tenant) continue;
+          if (conflictKey.contains(c) || c == t.primaryKey || c == t.tenant || t.touchOnUpdate().contains(c.name())) continue;
           sql.append(set++ == 0 ? "" : ", ").append(c.name()).append(" = EXCLUDED.").append(c.name());
         }
+        // The catalog's touchOnUpdate columns (updated_at) say when the gateway last changed the row.
+        for (String touched : t.touchOnUpdate()) sql.append(set++ == 0 ? "" : ", ").append(touched).append(" = now()");
         if (set == 0) {
           // Nothing but the key: a no-op update, so the row still counts (and locks) as updated.
           String k = conflictKey.get(0).name();

@@ -63,6 +63,8 @@ final class Mutations {
       }
       sql.append(params.bind(value)).append(Values.boundAsText(c.type()) ? "::text::" : "::").append(c.type().pgName);
     }
+    // Columns the catalog has the gateway keep current (updated_at): a client may not set them (RowReader).
+    for (String touched : t.touchOnUpdate()) sql.append(", ").append(touched).append(" = now()");
     String tenantParam = where(sql, t, tenant, filters, params);
     return new Plan(t, tenant, "update", finish(sql, t, params, cap, returning, tenantParam), params, returning);
   }

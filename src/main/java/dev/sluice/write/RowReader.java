@@ -104,6 +104,8 @@ final class RowReader {
         else if (((Number) v).longValue() != tenant) forbidden.add(new RowError(0, 0, c.name(), "names another tenant"));
       } else if (c == target.primaryKey) {
         error(0, 0, c.name(), "is the primary key and cannot be changed");
+      } else if (target.touchOnUpdate().contains(c.name())) {
+        error(0, 0, c.name(), "is set by the gateway on every update");
       } else if (c.readOnly()) {
         error(0, 0, c.name(), "is read-only");
       } else if (v == null) {

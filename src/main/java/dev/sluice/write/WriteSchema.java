@@ -4,6 +4,7 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
+import dev.sluice.config.ConfigException;
 import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
@@ -50,6 +51,21 @@ final class WriteSchema {
           + "AND x.indpred IS NULL AND x.indexprs IS NULL "
           + "GROUP BY cl.relname, i.relname, x.indisprimary ORDER BY x.indisprimary DESC, i.relname";
 
+  /** Foreign keys of the catalog's tables: (table, referenced table, columns, referenced columns). */
+  private static final String FOREIGN_KEYS_SQL =
+      "SELECT cl.relname::text, ref.relname::text, "
+          + "ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
+          + "  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord), "
+          + "ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord) "
+          + "  JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) "
+          + "FROM pg_constraint con "
+          + "JOIN pg_class cl ON cl.oid = con.conrelid "
+          + "JOIN pg_class ref ON ref.oid = con.confrelid "
+          + "JOIN pg_namespace n ON n.oid = cl.relnamespace "
+          + "WHERE con.contype = 'f' AND con.conparentid = 0 AND n.nspname = current_schema() AND cl.relname = ANY($1)";
+
+  record ForeignKey(String table, String referenced, List<String> columns, List<String> referencedColumns) {}
+
   record Facts(String udt, boolean nullable, boolean hasDefault, boolean identity, boolean identityAlways,
                        boolean generated, int maxLength) {}
 
@@ -70,7 +86,18 @@ final class WriteSchema {
         .map(WriteSchema::byTable);
     Future<Map<String, Map<String, List<String>>>> uniques = client.preparedQuery(UNIQUE_SQL).execute(args)
         .map(WriteSchema::byTable);
-    return Future.all(columns, constraints, uniques).map(v -> {
+    // After the three above, not beside them: no more connections opened at once at start than before.
+    Future<List<ForeignKey>> foreignKeys = Future.all(columns, constraints, uniques)
+        .compose(v -> client.preparedQuery(FOREIGN_KEYS_SQL).execute(args)).map(rows -> {
+          List<ForeignKey> out = new ArrayList<>();
+          for (Row r : rows) {
+            out.add(new ForeignKey(r.getString(0), r.getString(1), List.of(r.getArrayOfStrings(2)),
+                List.of(r.getArrayOfStrings(3))));
+          }
+          return out;
+        });
+    return foreignKeys.map(fks -> {
+      requireTenantSafeReferences(catalog, fks);
       Map<String, WriteTarget> out = new LinkedHashMap<>();
       for (Resource r : catalog.all().values()) {
         out.put(r.name(), build(r, columns.result().getOrDefault(r.table(), Map.of()),
@@ -103,6 +130,13 @@ final class WriteSchema {
       columns.add(new WriteTarget.Column(columns.size(), name, type, r.fields().containsKey(name), nullable, required,
           generated, f == null ? 0 : f.maxLength(), v == null ? 0 : v.dimensions()));
     }
+    for (String touched : r.writePolicy().touchOnUpdate()) {
+      Facts f = facts.get(touched);
+      if (f == null || !List.of("timestamptz", "timestamp", "date").contains(f.udt())) {
+        throw new ConfigException("resources." + r.name() + ".touchOnUpdate: '" + touched
+            + "' is not a timestamp column of table '" + r.table() + "'");
+      }
+    }
     List<String> hiddenRequired = new ArrayList<>();
     facts.forEach((name, f) -> {
       if (!names.contains(name) && !f.nullable() && !f.hasDefault() && !f.identity() && !f.generated()) {
@@ -112,6 +146,31 @@ final class WriteSchema {
     Map<String, List<String>> constraintColumns = new HashMap<>(constraints);
     constraintColumns.putAll(uniques);
     return new WriteTarget(r, columns, hiddenRequired, constraintColumns, new ArrayList<>(uniques.values()));
+  }
+
+  /**
+   * Tenant-safe references: a foreign key from a tenant-scoped resource's table to another
+   * tenant-scoped resource's table must pair the two tenant columns (a composite key such as
+   * {@code (org_id, customer_id) REFERENCES customers (org_id, id)}, migration V70), so that the
+   * database itself refuses, in the writing statement, a row pointing at another tenant's row —
+   * with the same error as for an id that does not exist. A single-column key would let a writer
+   * point at (and so probe for) other tenants' rows: such a schema stops the start.
+   */
+  static void requireTenantSafeReferences(Catalog catalog, List<ForeignKey> foreignKeys) {
+    for (ForeignKey fk : foreignKeys) {
+      for (Resource from : catalog.all().values()) {
+        if (!from.table().equals(fk.table()) || !from.tenantScoped()) continue;
+        for (Resource to : catalog.all().values()) {
+          if (!to.table().equals(fk.referenced()) || !to.tenantScoped()) continue;
+          int at = fk.columns().indexOf(from.tenantColumn());
+          if (at < 0 || !fk.referencedColumns().get(at).equals(to.tenantColumn())) {
+            throw new ConfigException("resources." + from.name() + ": the foreign key (" + String.join(", ", fk.columns())
+                + ") to '" + to.table() + "' does not include the tenant columns (" + from.tenantColumn() + " -> "
+                + to.tenantColumn() + "), so a tenant could point a row at another tenant's; make it a composite key");
+          }
+        }
+      }
+    }
   }
 
   /** The targets by resource name; 404 for undeclared ones, as reads do. */

@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.auth.Role;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
 import dev.sluice.error.ApiError;
@@ -7,6 +8,7 @@ import dev.sluice.error.ApiError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,6 +63,20 @@ final class WriteTarget {
 
   String name() {
     return resource.name();
+  }
+
+  /** Fails with 403 unless {@code role} may write this resource (the catalog's {@code writeRole}). */
+  void requireWritableBy(Role role) {
+    Role needed = resource.writePolicy().writeRole();
+    if (!role.allows(needed)) {
+      throw ApiError.forbidden("Resource '" + name() + "' may be written by " + needed.name().toLowerCase(Locale.ROOT)
+          + " keys only.");
+    }
+  }
+
+  /** The columns the gateway sets to now() whenever it updates a row (the catalog's {@code touchOnUpdate}). */
+  List<String> touchOnUpdate() {
+    return resource.writePolicy().touchOnUpdate();
   }
 
   String table() {
@@ -121,9 +137,15 @@ final class WriteTarget {
     return c != null && (c.exposed() || c == tenant) ? c.name() : null;
   }
 
-  /** The one exposed field a constraint covers, or null. */
+  /**
+   * The one exposed field a constraint covers besides the tenant column, or null: a composite
+   * tenant-safe reference (org_id, customer_id) names customer_id.
+   */
   String fieldOfConstraint(String constraint) {
     List<String> cols = constraint == null ? null : constraintColumns.get(constraint);
-    return cols != null && cols.size() == 1 ? exposedOrNull(cols.get(0)) : null;
+    if (cols == null) return null;
+    List<String> own = tenant == null || cols.size() == 1 ? cols
+        : cols.stream().filter(c -> !c.equals(tenant.name())).toList();
+    return own.size() == 1 ? exposedOrNull(own.get(0)) : null;
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.admission.WriteAdmission;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.bus.Addresses;
 import dev.sluice.bus.BusService;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -47,6 +49,9 @@ public final class WriteVerticle extends VerticleBase {
   private final Catalog catalog;
   final InsertSql sqls = new InsertSql();
   Pool pool;
+  /** NDJSON uploads' connections: a pool of their own, shared by the write verticles (writes.uploadPoolSize). */
+  Pool uploads;
+  private WriteAdmission admission;
   private Map<String, WriteTarget> targets;
   private long cleanupTimer = -1;
   private final ReplicaSet replicas;
@@ -65,6 +70,8 @@ public final class WriteVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, config.pg(), settings.poolSize(), "sluice-writes");
+    uploads = Database.sharedPool(vertx, config.pg(), settings.admission().uploadPoolSize(), "sluice-uploads");
+    admission = WriteAdmission.of(vertx, settings.admission());
     EventBus bus = vertx.eventBus();
     fence = new CommitFence(replicas, pool, bus);
     ApiKeys keys = config.apiKeys();
@@ -72,10 +79,10 @@ public final class WriteVerticle extends VerticleBase {
         .compose(loaded -> {
           targets = loaded;
           return Future.all(
-              BusService.serve(bus, Addresses.BULK, keys, this::bulk),
-              BusService.serve(bus, Addresses.PATCH, keys, this::patch),
-              BusService.serve(bus, Addresses.DELETE, keys, this::delete),
-              BusService.serve(bus, Addresses.BATCH, keys, this::batch),
+              BusService.serve(bus, Addresses.BULK, keys, admitted(this::bulk)),
+              BusService.serve(bus, Addresses.PATCH, keys, admitted(this::patch)),
+              BusService.serve(bus, Addresses.DELETE, keys, admitted(this::delete)),
+              BusService.serve(bus, Addresses.BATCH, keys, admitted(this::batch)),
               bus.<DataRequest>localConsumer(BulkSession.OPEN, this::openStream).completion());
         })
         .onSuccess(v -> {
@@ -87,7 +94,25 @@ public final class WriteVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (cleanupTimer >= 0) vertx.cancelTimer(cleanupTimer);
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return Future.all(pool == null ? Future.succeededFuture() : pool.close(),
+        uploads == null ? Future.succeededFuture() : uploads.close());
+  }
+
+  /**
+   * Bus writes from other consumers count against their tenant's share of the node, like HTTP
+   * writes (which the HTTP verticle admitted already: local requests pass straight through).
+   */
+  private Function<DataRequest, Future<Buffer>> admitted(Function<DataRequest, Future<Buffer>> op) {
+    return req -> {
+      if (req.local()) return op.apply(req);
+      WriteAdmission.Permit permit = admission.admit(null, req.tenant(), false);
+      try {
+        return op.apply(req).onComplete(ar -> permit.release());
+      } catch (RuntimeException e) {
+        permit.release();
+        throw e;
+      }
+    };
   }
 
   /** Drops expired Idempotency-Keys; any instance may do it, and doing it twice is harmless. */
@@ -103,10 +128,17 @@ public final class WriteVerticle extends VerticleBase {
     return WriteSchema.require(targets, catalog, resource);
   }
 
+  /** The target of a write to {@code resource}, if the caller's role may write it (403 otherwise). */
+  WriteTarget writable(DataRequest req, String resource) {
+    WriteTarget t = target(resource);
+    t.requireWritableBy(req.role());
+    return t;
+  }
+
   // ---- bulk (a JSON array, buffered) ----
 
   private Future<Buffer> bulk(DataRequest req) {
-    WriteTarget t = target(req.resource());
+    WriteTarget t = writable(req, req.resource());
     t.requireInsertable();
     ConflictMode mode = ConflictMode.parse(req.param(WriteRequest.ON_CONFLICT));
     List<WriteTarget.Column> conflictKey = t.conflictKey(req.param(WriteRequest.CONFLICT_KEY));
@@ -155,7 +187,7 @@ public final class WriteVerticle extends VerticleBase {
   // ---- patch and delete ----
 
   private Future<Buffer> patch(DataRequest req) {
-    WriteTarget t = target(req.resource());
+    WriteTarget t = writable(req, req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
     Map<WriteTarget.Column, Object> given = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
     Selection returning = returning(t, req);
@@ -170,7 +202,7 @@ public final class WriteVerticle extends VerticleBase {
   }
 
   private Future<Buffer> delete(DataRequest req) {
-    WriteTarget t = target(req.resource());
+    WriteTarget t = writable(req, req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
     Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
@@ -220,7 +252,7 @@ public final class WriteVerticle extends VerticleBase {
       try {
         if (!(ops.getValue(i) instanceof JsonObject op)) throw ApiError.badRequest("An operation must be a JSON object.");
         int index = i;
-        WriteTarget t = target(op.getString("resource"));
+        WriteTarget t = writable(req, op.getString("resource"));
         String kind = String.valueOf(op.getValue("op"));
         switch (kind) {
           case "bulk" -> {

@@ -4,6 +4,7 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.MaterializedView;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.WritePolicy;
 import dev.sluice.config.ConfigException;
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
@@ -232,6 +233,7 @@ class MaterializedViewsIT {
 
   private static Resource view(String table, int refreshSeconds) {
     return new Resource(table, table, "id", ColumnType.TEXT, "org_id", Map.of("id", ColumnType.TEXT), List.of("id"),
-        List.of(), Map.of(), List.of(), Map.of(), 0, 10, new MaterializedView(refreshSeconds), null);
+        List.of(), Map.of(), List.of(), Map.of(), 0, 10, new MaterializedView(refreshSeconds), null,
+        WritePolicy.defaultFor("org_id"));
   }
 }

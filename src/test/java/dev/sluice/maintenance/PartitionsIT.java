@@ -3,6 +3,7 @@ package dev.sluice.maintenance;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Partitioning;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.WritePolicy;
 import dev.sluice.support.Http;
 import dev.sluice.support.TestGateway;
 import io.vertx.core.json.JsonArray;
@@ -145,7 +146,8 @@ class PartitionsIT {
     createDayPartition(old);
     Resource detaching = new Resource("events", "events", "id", ColumnType.INT8, "org_id", Map.of("id", ColumnType.INT8),
         List.of("id"), List.of(), Map.of(), List.of(), Map.of(), 0, 10, null,
-        new Partitioning("occurred_at", Partitioning.Interval.DAY, 7, 90, Partitioning.Retire.DETACH));
+        new Partitioning("occurred_at", Partitioning.Interval.DAY, 7, 90, Partitioning.Retire.DETACH),
+        WritePolicy.defaultFor("org_id"));
     PartitionKeeper.Outcome o = Http.await(new PartitionKeeper(gw.db).keep(detaching));
     assertTrue(o.retired().contains(part(old)), o.toJson().encode());
     assertFalse(partitions().contains(part(old)));

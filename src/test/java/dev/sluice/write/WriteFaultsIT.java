@@ -1,6 +1,7 @@
 package dev.sluice.write;
 
 import dev.sluice.support.Http;
+import dev.sluice.support.RawUpload;
 import dev.sluice.support.TestGateway;
 import dev.sluice.support.TestServices;
 import io.vertx.core.json.JsonArray;
@@ -15,11 +16,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,54 +40,6 @@ class WriteFaultsIT {
   @AfterAll
   static void stop() {
     if (gw != null) Http.await(gw.close());
-  }
-
-  /** An NDJSON upload over a raw socket with a Content-Length larger than what is sent yet. */
-  static final class Upload implements AutoCloseable {
-    final Socket socket;
-    final OutputStream out;
-    final String title;
-    long sent;
-
-    Upload(String title, long contentLength) throws IOException {
-      this.title = title;
-      socket = new Socket("127.0.0.1", gw.port);
-      socket.setSoTimeout(30_000);
-      out = socket.getOutputStream();
-      out.write(("POST /v1/leads/bulk HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer demo-writer\r\n"
-          + "Content-Type: application/x-ndjson\r\nContent-Length: " + contentLength + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** Sends {@code n} lines; false if the server has already closed the connection. */
-    boolean lines(int n) {
-      StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < n; i++) sb.append("{\"title\":\"").append(title).append("\",\"priority\":2}\n");
-      try {
-        byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-        out.write(b);
-        out.flush();
-        sent += b.length;
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    }
-
-    /** The status code of the response. */
-    int status() throws IOException {
-      InputStream in = socket.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) != -1 && c != '\n') line.append((char) c);
-      String[] parts = line.toString().split(" ");
-      return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 
   static long count(String sql, Object... params) {
@@ -124,7 +72,7 @@ class WriteFaultsIT {
   @DisplayName("a client that disconnects halfway through a large NDJSON upload leaves nothing written")
   void clientDisconnects() throws Exception {
     String title = "Disconnect " + System.nanoTime();
-    try (Upload up = new Upload(title, 100_000_000L)) {
+    try (RawUpload up = new RawUpload(gw.port, "demo-writer", title, 100_000_000L)) {
       assertTrue(up.lines(20_000));
       // chunks are being written inside the upload's open transaction
       awaitTrue("rows written in the open transaction", () -> writingTransactions() > 0, 10_000);
@@ -144,7 +92,7 @@ class WriteFaultsIT {
     String title = "Restart " + System.nanoTime();
     try {
       int status;
-      try (Upload up = new Upload(title, 100_000_000L)) {
+      try (RawUpload up = new RawUpload(gw.port, "demo-writer", title, 100_000_000L)) {
         assertTrue(up.lines(10_000));
         awaitTrue("rows written in the open transaction", () -> writingTransactions() > 0, 10_000);
         awaitQuietCluster();

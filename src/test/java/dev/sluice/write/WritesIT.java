@@ -591,14 +591,15 @@ class WritesIT {
     for (int i = 0; i < 384; i++) v.add(i % 7 == 0 ? 0.25 : -0.125);
     JsonObject doc = new JsonObject().put("id", id).put("package", "sluice").put("section", "test").put("text", "Vectors")
         .put("embedding", v);
-    Http.Response ok = http.send("POST", "/v1/documents/bulk", "demo-writer", "application/json", new JsonArray().add(doc).encode());
+    // documents are shared: admin keys write them (resources.documents.writeRole)
+    Http.Response ok = http.send("POST", "/v1/documents/bulk", "demo-admin", "application/json", new JsonArray().add(doc).encode());
     assertEquals(200, ok.status(), ok.body());
     assertEquals(1, count("SELECT count(*) FROM documents WHERE id = $1 AND vector_dims(embedding) = 384 "
         + "AND subvector(embedding, 1, 1)::text = '[0.25]'", id));
 
     JsonObject shortVec = doc.copy().put("id", id + 1).put("embedding", new JsonArray().add(1.0).add(2.0));
     JsonObject huge = doc.copy().put("id", id + 2).put("embedding", v.copy().set(3, 1e39));
-    Http.Response bad = http.send("POST", "/v1/documents/bulk", "demo-writer", "application/json",
+    Http.Response bad = http.send("POST", "/v1/documents/bulk", "demo-admin", "application/json",
         new JsonArray().add(shortVec).add(huge).encode());
     assertEquals(400, bad.status(), bad.body());
     JsonArray rows = error(bad).getJsonObject("details").getJsonArray("rows");
