@@ -55,15 +55,14 @@ public final class BusService {
       if (ar.succeeded()) {
         msg.reply(replyRaw ? ar.result() : new JsonObject(ar.result().json()));
       } else {
-        ApiError e = ErrorMapper.map(ar.cause());
-        msg.fail(e.status(), e.toJson().encode());
+        ErrorMapper.fail(msg, ar.cause());
       }
     });
   }
 
   /** The tenant of a JSON bus message: from its API key, or the trusted in-cluster {@code tenant} field. */
   static long tenantOf(JsonObject json, ApiKeys keys) {
-    String apiKey = json.getString("apiKey");
+    String apiKey = DataRequest.field(json, "apiKey", String.class);
     if (apiKey != null) return keys.lookup(apiKey).map(Principal::tenant).orElseThrow(ApiError::unauthorized);
     Object t = json.getValue("tenant");
     if (t instanceof Number n) return n.longValue();
