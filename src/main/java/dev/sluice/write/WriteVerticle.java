@@ -181,7 +181,7 @@ public final class WriteVerticle extends VerticleBase {
 
   private Future<Buffer> batch(DataRequest req) {
     Object body = JsonInput.parseValue(req.body());
-    JsonArray ops = body instanceof JsonObject o ? o.getJsonArray("operations") : null;
+    JsonArray ops = body instanceof JsonObject o && o.getValue("operations") instanceof JsonArray a ? a : null;
     if (ops == null || ops.isEmpty()) {
       throw ApiError.badRequest("The body must be {\"operations\": [{\"op\": \"bulk|patch|delete\", \"resource\": ...}, ...]}.");
     }
@@ -195,7 +195,7 @@ public final class WriteVerticle extends VerticleBase {
       try {
         if (!(ops.getValue(i) instanceof JsonObject op)) throw ApiError.badRequest("An operation must be a JSON object.");
         int index = i;
-        WriteTarget t = target(op.getString("resource"));
+        WriteTarget t = target(DataRequest.field(op, "resource", String.class));
         String kind = String.valueOf(op.getValue("op"));
         switch (kind) {
           case "bulk" -> {
@@ -310,8 +310,7 @@ public final class WriteVerticle extends VerticleBase {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("session", ar.result()));
       } else {
-        ApiError e = ErrorMapper.map(ar.cause());
-        msg.fail(e.status(), e.toJson().encode());
+        ErrorMapper.fail(msg, ar.cause());
       }
     });
   }
