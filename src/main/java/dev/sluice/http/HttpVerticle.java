@@ -27,7 +27,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
@@ -81,7 +80,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER));
     router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER));
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
-    BodyHandler body = BodyHandler.create().setBodyLimit(config.http().bodyLimitBytes()).setHandleFileUploads(false);
+    Handler<RoutingContext> body = JsonBody.create(config.http().bodyLimitBytes());
 
     router.get("/admin/slo").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_SLO, null));
     router.get("/admin/db").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_DB, null));

@@ -85,6 +85,9 @@ final class ProtocolGuard {
     if (req.version() == HttpVersion.HTTP_1_1 && req.headers().get(HttpHeaders.HOST) == null) {
       return ApiError.badRequest("An HTTP/1.1 request needs a Host header.");
     }
+    if (!validEscapes(req.uri())) {
+      return ApiError.badRequest("The request URI has a % that does not start an escape such as %2C.");
+    }
     if (req.headers().contains(AMBIGUOUS_LENGTH)) {
       return ApiError.badRequest("Send Content-Length or Transfer-Encoding, not both.");
     }
@@ -93,6 +96,16 @@ final class ProtocolGuard {
       return ApiError.badRequest("Transfer-Encoding must end with chunked.");
     }
     return null;
+  }
+
+  /** Every % starts a %XX escape (the router would answer a broken one with a plain-text 400). */
+  static boolean validEscapes(String uri) {
+    for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 1)) {
+      if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0 || Character.digit(uri.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Answers with the JSON error and closes the connection: what follows on it cannot be trusted to be a request. */

@@ -160,7 +160,7 @@ class HostileInputIT {
         "[{\"id\": 7000001, \"title\": \"far\", \"created_at\": \"+294276-12-31T23:59:59Z\"}]");
     assertEquals(200, ok.status(), ok.body());
     String stored = http.get("/v1/leads/7000001?select=created_at", R).json().getString("created_at");
-    assertTrue(stored.startsWith("294276-12-31T23:59:59"), "read back as written, not as infinity: " + stored);
+    assertTrue(stored.startsWith("+294276-12-31T23:59:59"), "read back as written, not as infinity: " + stored);
   }
 
   @Test
@@ -179,13 +179,14 @@ class HostileInputIT {
   }
 
   @Test
-  @DisplayName("search: a zero vector under cosine, and form or multipart bodies, are 400")
+  @DisplayName("search: a zero vector under cosine is a 400; form, multipart or text bodies on JSON routes are 415")
   void searchEdges() {
     JsonObject zero = refused(post("/v1/documents/search", R, "application/json", "{\"vector\": " + vector(0) + "}"), 400);
     assertEquals("zero_vector", zero.getJsonObject("details").getString("reason"));
-    refused(post("/v1/documents/search", R, "application/x-www-form-urlencoded", "vector=1&k=2"), 400);
+    refused(post("/v1/documents/search", R, "application/x-www-form-urlencoded", "{\"vector\": " + vector(1) + "}"), 415);
     refused(post("/v1/documents/search", R, "multipart/form-data; boundary=x",
-        "--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n"), 400);
+        "--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n"), 415);
+    refused(post("/v1/batch", W, "text/plain", "{\"operations\": []}"), 415);
     refused(post("/v1/documents/bulk", "demo-admin", "application/json",
         "[{\"id\": 9000001, \"package\": \"p\", \"section\": \"s\", \"text\": \"t\", \"embedding\": " + vector(0) + "}]"), 400);
   }
