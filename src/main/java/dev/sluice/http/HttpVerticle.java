@@ -111,19 +111,14 @@ public final class HttpVerticle extends VerticleBase {
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(Responses::failure);
 
-    HttpServerOptions options = new HttpServerOptions()
+    // Protocol-level errors (malformed requests, no Host, ambiguous length) get the JSON error shape too.
+    server = ProtocolGuard.server(vertx, new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setCompressionSupported(false)
         .setIdleTimeout(60)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
-        // No h2c upgrade (its Upgrade header is a known way to smuggle requests past proxies), and so the
-        // HTTP/1.1 pipeline is complete before the first byte is read (ProtocolGuard.watch relies on it).
-        .setHttp2ClearTextEnabled(false);
-    server = vertx.createHttpServer(options);
-    // Protocol-level errors (malformed requests, no Host, ambiguous length) in the JSON error shape too.
-    return server.connectionHandler(ProtocolGuard.watch(options)).invalidRequestHandler(ProtocolGuard::invalidRequest)
-        .webSocketHandshakeHandler(ProtocolGuard::noWebSockets).requestHandler(ProtocolGuard.guard(router)).listen();
+        .setIdleTimeoutUnit(TimeUnit.SECONDS), router);
+    return server.listen();
   }
 
   /** Sends the request to a data address and writes the reply bytes as they came. */

@@ -8,8 +8,10 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -44,6 +46,20 @@ final class ProtocolGuard {
   static final String AMBIGUOUS_LENGTH = "x-sluice-ambiguous-length";
 
   private ProtocolGuard() {}
+
+  /**
+   * An HTTP server for {@code options} whose requests pass the guard before {@code router}. h2c upgrade is
+   * switched off: its Upgrade header is a known way to smuggle requests past proxies, and without it the
+   * HTTP/1.1 pipeline is complete before the first byte is read, which {@link #watch} relies on.
+   */
+  static HttpServer server(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> router) {
+    options.setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options)
+        .connectionHandler(watch(options))
+        .invalidRequestHandler(ProtocolGuard::invalidRequest)
+        .webSocketHandshakeHandler(ProtocolGuard::noWebSockets)
+        .requestHandler(guard(router));
+  }
 
   /** The server's invalidRequestHandler: decoder failures as JSON, then the connection closes. */
   static void invalidRequest(HttpServerRequest req) {
