@@ -56,8 +56,7 @@ public final class BusService {
       if (ar.succeeded()) {
         msg.reply(replyRaw ? ar.result() : new JsonObject(ar.result().json()));
       } else {
-        ApiError e = ErrorMapper.map(ar.cause());
-        msg.fail(e.status(), e.toJson().encode());
+        ErrorMapper.fail(msg, ar.cause());
       }
     });
   }
@@ -67,7 +66,7 @@ public final class BusService {
    * {@code tenant} field with the optional {@code role} field (writer when absent).
    */
   static Principal callerOf(JsonObject json, ApiKeys keys) {
-    String apiKey = json.getString("apiKey");
+    String apiKey = DataRequest.field(json, "apiKey", String.class);
     if (apiKey != null) return keys.lookup(apiKey).orElseThrow(ApiError::unauthorized);
     Object t = json.getValue("tenant");
     if (!(t instanceof Number n)) throw ApiError.unauthorized();

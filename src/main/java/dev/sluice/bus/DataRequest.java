@@ -48,8 +48,17 @@ public record DataRequest(String resource, long tenant, String id, JsonObject qu
     Object body = json.getValue("body");
     Buffer bodyBuffer = body == null ? null
         : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(io.vertx.core.json.Json.encode(body));
-    return new DataRequest(json.getString("resource"), caller.tenant(), id == null ? null : id.toString(), query, bodyBuffer,
-        false, json.getBoolean("noCache", false), caller.role());
+    return new DataRequest(field(json, "resource", String.class), caller.tenant(), id == null ? null : id.toString(), query,
+        bodyBuffer, false, Boolean.TRUE.equals(field(json, "noCache", Boolean.class)), caller.role());
+  }
+
+  /** A field of a bus message that must have one JSON type: absent is null, another type is the sender's 400. */
+  public static <T> T field(JsonObject json, String name, Class<T> type) {
+    Object v = json.getValue(name);
+    if (v == null || type.isInstance(v)) return type.cast(v);
+    throw dev.sluice.error.ApiError.badRequest("Field '" + name + "' of the message must be "
+        + (type == String.class ? "a string" : type == Boolean.class ? "true or false" : type == Number.class ? "a number"
+        : "a JSON " + (type == JsonObject.class ? "object" : "array")) + ".");
   }
 
   /** A query parameter as one string; a repeated key is a client error for single-valued parameters. */

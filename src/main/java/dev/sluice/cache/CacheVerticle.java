@@ -3,6 +3,7 @@ package dev.sluice.cache;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.Principal;
 import dev.sluice.bus.Addresses;
+import dev.sluice.bus.DataRequest;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
@@ -47,7 +48,7 @@ public final class CacheVerticle extends VerticleBase {
     ready.add(serve(bus, Addresses.CACHE_GET, b -> cache.getRaw(tenant(b), required(b, "key"))
         .map(v -> new JsonObject().put("value", v))));
     ready.add(serve(bus, Addresses.CACHE_PUT, b -> cache.putRaw(tenant(b), required(b, "key"), required(b, "value"),
-        b.getInteger("ttlSeconds", 60)).map(v -> new JsonObject().put("ok", true))));
+        ttlSeconds(b)).map(v -> new JsonObject().put("ok", true))));
     // Other nodes' writes (the clustered bus delivers a publish to every node): bump them here too.
     ready.add(bus.<JsonObject>consumer(ResponseCache.BUMPED, m -> cache.applyRemote(m.body())).completion());
     ready.add(bus.consumer(Addresses.HEALTH_REDIS, m -> cache.ping()
@@ -56,12 +57,12 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private Future<Void> invalidate(JsonObject b) {
-    JsonArray ids = b.getJsonArray("ids");
+    JsonArray ids = DataRequest.field(b, "ids", JsonArray.class);
     return cache.invalidate(required(b, "resource"), tenant(b), ids == null ? null : ids.getList());
   }
 
   private long tenant(JsonObject b) {
-    String apiKey = b.getString("apiKey");
+    String apiKey = DataRequest.field(b, "apiKey", String.class);
     if (apiKey != null) return keys.lookup(apiKey).map(Principal::tenant).orElseThrow(ApiError::unauthorized);
     Object t = b.getValue("tenant");
     if (t instanceof Number n) return n.longValue();
@@ -69,25 +70,31 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private static String required(JsonObject b, String field) {
-    String v = b.getString(field);
+    String v = DataRequest.field(b, field, String.class);
     if (v == null) throw ApiError.badRequest(field + " is required.");
     return v;
   }
 
+  private static int ttlSeconds(JsonObject b) {
+    Number ttl = DataRequest.field(b, "ttlSeconds", Number.class);
+    if (ttl == null) return 60;
+    if (ttl.longValue() < 1 || ttl.longValue() > 86_400 * 365) throw ApiError.badRequest("ttlSeconds must be 1 to 31536000.");
+    return ttl.intValue();
+  }
+
   private static Future<Void> serve(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> op) {
-    return bus.<JsonObject>consumer(address, (Message<JsonObject> m) -> {
+    return bus.consumer(address, (Message<Object> m) -> {
       Future<JsonObject> f;
       try {
-        f = op.apply(m.body() == null ? new JsonObject() : m.body());
+        Object body = m.body();
+        if (body != null && !(body instanceof JsonObject)) throw ApiError.badRequest("The message must be a JSON object.");
+        f = op.apply(body == null ? new JsonObject() : (JsonObject) body);
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
       f.onComplete(ar -> {
         if (ar.succeeded()) m.reply(ar.result());
-        else {
-          ApiError e = ErrorMapper.map(ar.cause());
-          m.fail(e.status(), e.toJson().encode());
-        }
+        else ErrorMapper.fail(m, ar.cause());
       });
     }).completion();
   }

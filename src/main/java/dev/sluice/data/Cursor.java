@@ -1,6 +1,8 @@
 package dev.sluice.data;
 
+import dev.sluice.catalog.ColumnType;
 import dev.sluice.error.ApiError;
+import dev.sluice.input.TextValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -33,16 +35,21 @@ final class Cursor {
     } catch (RuntimeException e) {
       throw ApiError.badRequest("The after cursor is not valid.");
     }
-    if (!resource.equals(c.getString("r")) || !order.canonical().equals(c.getString("o"))
-        || !Integer.toHexString(filters.canonical().hashCode()).equals(c.getString("f"))) {
+    // A forged cursor may hold anything: every field is checked for its JSON type, not cast.
+    if (!resource.equals(c.getValue("r")) || !order.canonical().equals(c.getValue("o"))
+        || !Integer.toHexString(filters.canonical().hashCode()).equals(c.getValue("f"))) {
       throw ApiError.badRequest("The after cursor was made for another resource, order or filter; start again without it.");
     }
-    JsonArray v = c.getJsonArray("v");
-    if (v == null || v.size() != order.keys().size()) throw ApiError.badRequest("The after cursor is not valid.");
+    if (!(c.getValue("v") instanceof JsonArray v) || v.size() != order.keys().size()) {
+      throw ApiError.badRequest("The after cursor is not valid.");
+    }
     List<Object> out = new ArrayList<>();
     for (int i = 0; i < v.size(); i++) {
+      if (!(v.getValue(i) instanceof String s)) throw ApiError.badRequest("The after cursor is not valid.");
+      ColumnType type = order.keys().get(i).type();
       try {
-        out.add(order.keys().get(i).type().parse(v.getString(i)));
+        if (type.isText() && TextValues.problem(s) != null) throw new IllegalArgumentException();
+        out.add(type.parse(s));
       } catch (RuntimeException e) {
         throw ApiError.badRequest("The after cursor is not valid.");
       }

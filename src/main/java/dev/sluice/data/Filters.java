@@ -3,6 +3,7 @@ package dev.sluice.data;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
 import dev.sluice.error.ApiError;
+import dev.sluice.input.TextValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -91,8 +92,8 @@ public final class Filters {
         if (part.isEmpty()) continue;
         int eq = part.indexOf('=');
         if (eq <= 0) throw ApiError.badRequest("Malformed filter '" + Selection.printable(part) + "'.");
-        String k = java.net.URLDecoder.decode(part.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
-        String v = java.net.URLDecoder.decode(part.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+        String k = decode(part.substring(0, eq));
+        String v = decode(part.substring(eq + 1));
         Object prev = q.getValue(k);
         if (prev == null) q.put(k, v);
         else if (prev instanceof JsonArray a) a.add(v);
@@ -100,6 +101,15 @@ public final class Filters {
       }
     }
     return parse(resource, q, Set.of());
+  }
+
+  /** A percent-decoded part of a filter string; a broken escape (%zz, a lone %) is the client's 400. */
+  private static String decode(String part) {
+    try {
+      return java.net.URLDecoder.decode(part, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("Malformed filter '" + Selection.printable(part) + "': a % must start an escape such as %2C.");
+    }
   }
 
   /** One column's filter: {@code spec} is "[not.]operator.value", as in {@code status=not.eq.new}. */
@@ -133,11 +143,11 @@ public final class Filters {
       case IN -> value = parseList(column, type, text);
       case LIKE, ILIKE -> {
         if (!type.isText()) throw bad(column, op.name().toLowerCase() + " needs a text field");
-        value = text.replace('*', '%');
+        value = likePattern(column, checkedText(column, text));
       }
       case FTS -> {
         if (!resource.fullText().contains(column)) throw bad(column, "fts needs a full-text field");
-        value = text;
+        value = checkedText(column, text);
       }
       default -> {
         if (!type.comparable() && op != Op.EQ && op != Op.NEQ) throw bad(column, "this field cannot be compared");
@@ -147,7 +157,26 @@ public final class Filters {
     return new Filter(column, type, op, negated, value);
   }
 
+  /** Text PostgreSQL can compare: no NUL, no lone surrogate (see {@link TextValues}). */
+  private static String checkedText(String column, String text) {
+    String problem = TextValues.problem(text);
+    if (problem != null) throw bad(column, "the value " + problem);
+    return text;
+  }
+
+  /**
+   * The LIKE pattern of {@code like.*roof*}. A backslash escapes the next character in LIKE, so one
+   * that ends the pattern escapes nothing: PostgreSQL refuses it at run time (22025), here it is a 400.
+   */
+  private static String likePattern(String column, String text) {
+    int trailing = 0;
+    for (int i = text.length() - 1; i >= 0 && text.charAt(i) == '\\'; i--) trailing++;
+    if (trailing % 2 == 1) throw bad(column, "a like pattern may not end with a lone backslash (write \\\\ for a backslash)");
+    return text.replace('*', '%');
+  }
+
   private static Object parseValue(String column, ColumnType type, String text) {
+    if (type.isText()) return checkedText(column, text);
     try {
       return type.parse(text);
     } catch (IllegalArgumentException e) {
@@ -173,7 +202,8 @@ public final class Filters {
     if (!body.isEmpty()) items.add(cur.toString());
     if (items.size() > 10_000) throw bad(column, "in takes at most 10000 values");
     Object first = items.isEmpty() ? null : parseValue(column, type, items.get(0));
-    Class<?> elem = first == null ? String.class : first.getClass();
+    // an empty list (in.()) matches nothing; its array still has the column's element type to bind
+    Class<?> elem = first == null ? type.boundClass() : first.getClass();
     Object array = Array.newInstance(elem, items.size());
     for (int i = 0; i < items.size(); i++) Array.set(array, i, i == 0 ? first : parseValue(column, type, items.get(i)));
     return array;

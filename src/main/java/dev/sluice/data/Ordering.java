@@ -41,6 +41,10 @@ record Ordering(List<Key> keys, String canonical) {
     if (order != null && !order.isBlank()) {
       for (String item : order.split(",")) {
         String[] parts = item.trim().split("\\.");
+        // "." or ".desc" name no column (split drops the empty leading part only when all are empty)
+        if (parts.length == 0 || parts[0].isEmpty()) {
+          throw ApiError.badRequest("Bad order item '" + Selection.printable(item) + "'; use field or field.desc.");
+        }
         String col = parts[0];
         Key rank = rankKey(resource, col, filters);
         if (rank == null && !resource.sortable().contains(col) && !col.equals(resource.primaryKey())) {

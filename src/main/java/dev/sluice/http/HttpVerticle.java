@@ -30,7 +30,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
@@ -89,7 +88,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
     router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER)).handler(admit);
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
-    BodyHandler body = BodyHandler.create().setBodyLimit(config.http().bodyLimitBytes()).setHandleFileUploads(false);
+    Handler<RoutingContext> body = JsonBody.create(config.http().bodyLimitBytes());
 
     router.get("/admin/slo").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_SLO, null));
     router.get("/admin/db").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_DB, null));
@@ -122,13 +121,14 @@ public final class HttpVerticle extends VerticleBase {
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(Responses::failure);
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    // Protocol-level errors (malformed requests, no Host, ambiguous length) get the JSON error shape too.
+    server = ProtocolGuard.server(vertx, new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setCompressionSupported(false)
         .setIdleTimeout(60)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    return server.requestHandler(router).listen();
+        .setIdleTimeoutUnit(TimeUnit.SECONDS), router);
+    return server.listen();
   }
 
   /**

@@ -63,9 +63,13 @@ final class Responses {
       case 405 -> new ApiError(405, "method_not_allowed", "This method is not allowed on this path.");
       case 413 -> new ApiError(413, "too_large", "The request body is larger than allowed.");
       case 415 -> new ApiError(415, "unsupported_media_type", "Send application/json.");
+      case 414 -> new ApiError(414, "uri_too_long", "The request line is longer than allowed.");
+      case 431 -> new ApiError(431, "headers_too_large", "The request headers are larger than allowed.");
       case 503 -> ApiError.overloaded();
       case 504 -> ApiError.timeout();
-      default -> ApiError.internal();
+      // any other refusal of the request itself (406, 411, ...) keeps its status, in the one shape
+      default -> status >= 400 && status < 500 ? new ApiError(status, "bad_request", "The request was refused.")
+          : ApiError.internal();
     };
   }
 }

@@ -90,7 +90,7 @@ public final class MetricsVerticle extends VerticleBase {
                     .put("maxWaitQueueSize", config.pg().maxWaitQueueSize())))
             .onComplete(ar -> {
               if (ar.succeeded()) m.reply(ar.result());
-              else m.fail(503, dev.sluice.error.ApiError.unavailable("Diagnostics are unavailable.").toJson().encode());
+              else dev.sluice.error.ErrorMapper.fail(m, dev.sluice.error.ApiError.unavailable("Diagnostics are unavailable."));
             })).completion()));
   }
 

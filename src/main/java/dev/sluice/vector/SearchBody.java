@@ -1,10 +1,9 @@
 package dev.sluice.vector;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.sluice.error.ApiError;
+import dev.sluice.input.StrictJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -19,10 +18,6 @@ import java.util.Arrays;
  * (a structure where a scalar belongs becomes an empty one, which validation refuses by name).
  */
 final class SearchBody {
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-      .build();
-
   /**
    * @param vector the vector's numbers, or null when the body has no vector field
    * @param vectorProblem why the vector field is unusable (not an array, an element not a finite
@@ -34,7 +29,7 @@ final class SearchBody {
   private SearchBody() {}
 
   static Parsed parse(Buffer body) {
-    try (JsonParser p = JSON.createParser(body.getBytes())) {
+    try (JsonParser p = StrictJson.parser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) throw notAnObject();
       JsonObject fields = new JsonObject();
       float[] vector = null;
@@ -65,6 +60,8 @@ final class SearchBody {
       // JSON has no NaN or Infinity: a body holding them does not parse, and that is the problem to name
       String text = body.length() > 1 << 20 ? "" : body.toString();
       if (text.contains("NaN") || text.contains("Infinity")) throw SearchRequest.nonFiniteInBody();
+      String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? StrictJson.reason(j) : null;
+      if (reason != null) throw ApiError.badRequest("The body is not valid JSON: " + reason + ".");
       throw notJson();
     }
   }
@@ -113,7 +110,7 @@ final class SearchBody {
 
   private static Object scalar(JsonParser p, JsonToken t) throws IOException {
     return switch (t) {
-      case VALUE_STRING -> p.getText();
+      case VALUE_STRING -> StrictJson.text(p);
       case VALUE_NUMBER_INT -> p.getNumberValue();
       case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
       case VALUE_TRUE -> Boolean.TRUE;

@@ -4,6 +4,7 @@ import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.IndexKind;
+import dev.sluice.catalog.ResourceSpec;
 import dev.sluice.data.Filters;
 import dev.sluice.data.Selection;
 import dev.sluice.error.ApiError;
@@ -93,6 +94,7 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
     }
     Hybrid hybrid = hybridMode ? hybrid(r, body.getValue("weights"), body.getValue("rrfK"))
         : noHybridFields(body);
+    if (vector != null) requireDirection(vector, column);
     Object filter = body.getValue("filter");
     if (filter != null && !(filter instanceof String)) {
       throw ApiError.badRequest("filter must be a string in the read filter syntax, e.g. \"section=eq.web\".");
@@ -283,6 +285,16 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
     Float[] out = new Float[dimensions];
     for (int i = 0; i < dimensions; i++) out[i] = values[i];
     return out;
+  }
+
+  /** Cosine distance divides by the vector's length: a zero vector has none (pgvector answers NaN), so it is a 400. */
+  static void requireDirection(Float[] vector, VectorIndexes.Column column) {
+    if (column.spec().metric() != ResourceSpec.Metric.COSINE) return;
+    for (Float f : vector) {
+      if (f != 0f) return;
+    }
+    throw bad("vector", "vector is all zeros; " + column.key() + " is searched by cosine distance, which a zero vector does not have.",
+        "zero_vector");
   }
 
   private static ApiError missing(int dimensions) {

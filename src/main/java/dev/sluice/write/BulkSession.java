@@ -147,9 +147,8 @@ final class BulkSession {
 
   /** A chunk for a session that already ended: it went idle (or failed) and was rolled back. */
   private static void ended(Message<StreamChunk> m) {
-    ApiError e = new ApiError(504, "timeout", "The upload stalled longer than the request timeout and was rolled back; "
-        + "nothing was written.");
-    m.fail(e.status(), e.toJson().encode());
+    ErrorMapper.fail(m, new ApiError(504, "timeout", "The upload stalled longer than the request timeout and was rolled back; "
+        + "nothing was written."));
   }
 
   /** Parses and validates the chunk's lines into the writer, submitting full chunks as they fill. */
@@ -218,15 +217,14 @@ final class BulkSession {
     try {
       m.reply(new DataReply(claim.replay(digest.digest()), null));
     } catch (ApiError e) {
-      m.fail(e.status(), e.toJson().encode());
+      ErrorMapper.fail(m, e);
     }
   }
 
   /** Rolls back, explains a refused row (the connection is free again), and fails the message. */
   private void fail(Message<StreamChunk> m, Throwable err) {
     if (closed) {
-      ApiError e = ErrorMapper.map(err);
-      m.fail(e.status(), e.toJson().encode());
+      ErrorMapper.fail(m, err);
       return;
     }
     close();
@@ -234,8 +232,7 @@ final class BulkSession {
         .compose(v -> conn == null ? Future.succeededFuture(err) : RowFailure.explain(err, conn))
         .onComplete(ar -> {
           releaseConnection();
-          ApiError e = ErrorMapper.map(ar.succeeded() ? ar.result() : err);
-          m.fail(e.status(), e.toJson().encode());
+          ErrorMapper.fail(m, ar.succeeded() ? ar.result() : err);
         });
   }
 

@@ -1,10 +1,10 @@
 package dev.sluice.write;
 
 import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
@@ -67,7 +67,7 @@ final class Idempotency {
     return conn.preparedQuery(CLAIM).execute(Tuple.of(tenant, key, ttlSeconds))
         .recover(err -> {
           // The other request holding this key ran longer than our statement timeout.
-          if (err instanceof PgException pg && ("57014".equals(pg.getSqlState()) || "55P03".equals(pg.getSqlState()))) {
+          if (ErrorMapper.waitedForLock(err)) {
             return Future.failedFuture(new ApiError(409, "conflict",
                 "A request with this Idempotency-Key is still in progress; retry it later."));
           }

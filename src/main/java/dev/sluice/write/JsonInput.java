@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.error.ApiError;
+import dev.sluice.input.StrictJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -27,7 +27,7 @@ final class JsonInput {
   /** Walks a JSON array, handing each element and its index to {@code each}; stops after {@code maxRows}. */
   static void parseArray(Buffer body, int maxRows, ObjIntConsumer<Object> each) {
     if (body == null || body.length() == 0) throw ApiError.badRequest("The body must be a JSON array of objects.");
-    try (JsonParser p = JacksonCodec.createParser(body)) {
+    try (JsonParser p = StrictJson.parser(body)) {
       if (p.nextToken() != JsonToken.START_ARRAY) throw ApiError.badRequest("The body must be a JSON array of objects.");
       int i = 0;
       JsonToken t;
@@ -38,7 +38,7 @@ final class JsonInput {
       }
       if (p.nextToken() != null) throw malformed(p.getCurrentLocation(), "there is more after the array");
     } catch (JsonProcessingException e) {
-      throw malformed(e.getLocation(), null);
+      throw malformed(e.getLocation(), StrictJson.reason(e));
     } catch (IOException e) {
       throw ApiError.badRequest("The body could not be read as JSON.");
     }
@@ -47,14 +47,14 @@ final class JsonInput {
   /** Parses one JSON value (a PATCH or batch body); the whole buffer must be that value. */
   static Object parseValue(Buffer body) {
     if (body == null || body.length() == 0) throw ApiError.badRequest("The body must be a JSON object.");
-    try (JsonParser p = JacksonCodec.createParser(body)) {
+    try (JsonParser p = StrictJson.parser(body)) {
       JsonToken t = p.nextToken();
       if (t == null) throw ApiError.badRequest("The body must be a JSON object.");
       Object v = value(p, t);
       if (p.nextToken() != null) throw malformed(p.getCurrentLocation(), "there is more after the value");
       return v;
     } catch (JsonProcessingException e) {
-      throw malformed(e.getLocation(), null);
+      throw malformed(e.getLocation(), StrictJson.reason(e));
     } catch (IOException e) {
       throw ApiError.badRequest("The body could not be read as JSON.");
     }
@@ -62,25 +62,27 @@ final class JsonInput {
 
   /** Parses one NDJSON line; a malformed one is a 400 naming line {@code lineNo}. */
   static Object parseLine(Buffer line, long lineNo) {
-    try (JsonParser p = JacksonCodec.createParser(line)) {
+    try (JsonParser p = StrictJson.parser(line)) {
       JsonToken t = p.nextToken();
+      if (t == null) throw malformedLine(lineNo, "it holds no JSON value");
       Object v = value(p, t);
       if (p.nextToken() != null) throw malformedLine(lineNo, "there is more than one JSON value on the line");
       return v;
     } catch (JsonProcessingException e) {
-      throw malformedLine(lineNo, null);
+      throw malformedLine(lineNo, StrictJson.reason(e));
     } catch (IOException e) {
       throw malformedLine(lineNo, null);
     }
   }
 
   private static Object value(JsonParser p, JsonToken t) throws IOException {
+    if (t == null) throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected end of input");
     switch (t) {
       case START_OBJECT: {
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         JsonToken k;
         while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
+          String name = StrictJson.text(p);
           map.put(name, value(p, p.nextToken()));
         }
         if (k != JsonToken.END_OBJECT) throw new com.fasterxml.jackson.core.JsonParseException(p, "unclosed object");
@@ -96,7 +98,7 @@ final class JsonInput {
         return new JsonArray(list);
       }
       case VALUE_STRING:
-        return p.getText();
+        return StrictJson.text(p);
       case VALUE_NUMBER_INT:
         return p.getNumberValue();
       case VALUE_NUMBER_FLOAT:

@@ -5,6 +5,7 @@ import dev.sluice.data.JsonProjection;
 import dev.sluice.data.Selection;
 import dev.sluice.data.SqlParams;
 import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -134,10 +135,9 @@ final class Mutations {
 
   /** A data error of a patch or delete: a clear 400/409 naming the field where the database does. */
   private static Throwable refused(Throwable err, Plan p, int operation) {
-    if (!(err instanceof PgException pg) || pg.getSqlState() == null
-        || !(pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {
-      return err;
-    }
+    ErrorMapper.SqlState rule = ErrorMapper.clientDataRule(err);
+    if (rule == null) return err;
+    PgException pg = (PgException) err;
     String state = pg.getSqlState();
     String field = p.target().exposedOrNull(pg.getColumn());
     if (field == null) field = p.target().fieldOfConstraint(pg.getConstraint());
@@ -152,7 +152,7 @@ final class Mutations {
     if (state.equals("23505")) {
       return new ApiError(409, "conflict", "The change would give two rows the same key; nothing was changed.", details);
     }
-    return ApiError.validation("The change was refused: " + (field == null ? "a value " : "field '" + field + "' ")
-        + RowFailure.reason(state) + "; nothing was changed.", details);
+    return new ApiError(rule.status(), rule.code(), "The change was refused: " + (field == null ? "a value " : "field '" + field + "' ")
+        + rule.reason() + "; nothing was changed.", details);
   }
 }

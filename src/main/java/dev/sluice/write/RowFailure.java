@@ -1,6 +1,7 @@
 package dev.sluice.write;
 
 import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -41,10 +42,7 @@ final class RowFailure extends RuntimeException {
 
   /** Wraps a data error of a chunk; anything else (connection, timeout) passes through unchanged. */
   static Throwable of(Throwable err, WriteTarget target, InsertSql.Statement statement, List<Row> rows, int operation) {
-    if (err instanceof PgException pg && pg.getSqlState() != null
-        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {
-      return new RowFailure(pg, target, statement, rows, operation);
-    }
+    if (ErrorMapper.clientDataRule(err) != null) return new RowFailure((PgException) err, target, statement, rows, operation);
     return err;
   }
 
@@ -115,29 +113,16 @@ final class RowFailure extends RuntimeException {
   }
 
   private ApiError error(Row row, PgException pg) {
-    String state = pg.getSqlState();
-    boolean conflict = state.equals("23505") || state.equals("23503");
+    ErrorMapper.SqlState rule = ErrorMapper.clientDataRule(pg);
+    if (rule == null) return ErrorMapper.map(pg);
     String field = target.exposedOrNull(pg.getColumn());
     if (field == null) field = target.fieldOfConstraint(pg.getConstraint());
-    String reason = reason(state);
+    String reason = rule.reason();
     JsonObject details = row == null ? new JsonObject()
         : RowReader.rowsDetails(List.of(new RowError(row.index(), row.line(), field, reason)));
     if (operation >= 0) details.put("operation", operation);
     String who = row == null ? "A row" : row.line() > 0 ? "Line " + row.line() + " (row " + row.index() + ")" : "Row " + row.index();
     String message = who + " was refused: " + (field == null ? "" : "field '" + field + "' ") + reason + ".";
-    return conflict ? new ApiError(409, "conflict", message, details) : ApiError.validation(message, details);
-  }
-
-  static String reason(String state) {
-    return switch (state) {
-      case "23505" -> "a row with the same key already exists";
-      case "23503" -> "refers to a row that does not exist";
-      case "23502" -> "may not be null";
-      case "23514" -> "is not an allowed value";
-      case "22001" -> "is too long";
-      case "22003" -> "is out of range";
-      case "22P02", "22007", "22008" -> "has the wrong format";
-      default -> "was refused by the database";
-    };
+    return new ApiError(rule.status(), rule.code(), message, details);
   }
 }

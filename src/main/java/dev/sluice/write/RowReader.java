@@ -1,6 +1,7 @@
 package dev.sluice.write;
 
 import dev.sluice.catalog.ColumnType;
+import dev.sluice.catalog.ResourceSpec;
 import dev.sluice.error.ApiError;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +32,18 @@ final class RowReader {
     this.tenant = tenant;
     this.tenantValue = target.tenant == null ? null
         : target.tenant.type() == ColumnType.INT4 ? (Object) (int) tenant : (Object) tenant;
+  }
+
+  /** A column's bound value; a zero vector is refused where the column's metric has no distance for it (cosine: 0/0). */
+  private Object convert(WriteTarget.Column c, Object v) {
+    Object bound = Values.convert(c, v);
+    if (c.type() == ColumnType.VECTOR && Values.isZeroVector(v)) {
+      ResourceSpec.VectorSpec spec = target.resource.vectors().get(c.name());
+      if (spec != null && spec.metric() == ResourceSpec.Metric.COSINE) {
+        throw new Values.Invalid("is a zero vector, which has no cosine distance");
+      }
+    }
+    return bound;
   }
 
   /** The validated row, or null when it has errors (recorded here). */
@@ -65,7 +78,7 @@ final class RowReader {
         continue;
       }
       try {
-        values[c.index()] = Values.convert(c, v);
+        values[c.index()] = convert(c, v);
         mask |= c.bit();
       } catch (Values.Invalid bad) {
         error(index, line, c.name(), bad.getMessage());
@@ -113,7 +126,7 @@ final class RowReader {
         else set.put(c, null);
       } else {
         try {
-          set.put(c, Values.incrementable(c.type()) && v instanceof JsonObject inc ? Values.increment(c, inc) : Values.convert(c, v));
+          set.put(c, Values.incrementable(c.type()) && v instanceof JsonObject inc ? Values.increment(c, inc) : convert(c, v));
         } catch (Values.Invalid bad) {
           error(0, 0, c.name(), bad.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.sluice.write;
 
 import dev.sluice.catalog.ColumnType;
+import dev.sluice.input.TextValues;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -95,17 +96,19 @@ final class Values {
         return whole(v);
       }
       case NUMERIC -> {
-        if (v instanceof Integer || v instanceof Long || v instanceof BigInteger || v instanceof BigDecimal) return v.toString();
-        if (v instanceof Double d) {
-          if (!Double.isFinite(d)) throw new Invalid("is out of range");
-          return BigDecimal.valueOf(d).toString();
-        }
-        if (v instanceof String s) {
-          try {
-            return new BigDecimal(s.trim()).toString();
-          } catch (NumberFormatException e) {
-            throw new Invalid("expected a number");
+        if (v instanceof Integer || v instanceof Long) return v.toString();
+        try {
+          if (v instanceof BigInteger b) return ColumnType.numeric(new BigDecimal(b)).toString();
+          if (v instanceof BigDecimal b) return ColumnType.numeric(b).toString();
+          if (v instanceof Double d) {
+            if (!Double.isFinite(d)) throw new Invalid("is out of range");
+            return BigDecimal.valueOf(d).toString();
           }
+          if (v instanceof String s) return ColumnType.numeric(new BigDecimal(s.trim())).toString();
+        } catch (NumberFormatException e) {
+          throw new Invalid("expected a number");
+        } catch (IllegalArgumentException e) {
+          throw new Invalid("is out of range");
         }
         throw new Invalid("expected a number");
       }
@@ -125,7 +128,8 @@ final class Values {
       }
       case TEXT -> {
         if (!(v instanceof String s)) throw new Invalid("expected text");
-        if (s.indexOf('\u0000') >= 0) throw new Invalid("may not contain the NUL character");
+        String problem = TextValues.problem(s);
+        if (problem != null) throw new Invalid(problem);
         if (c.maxLength() > 0 && s.codePointCount(0, s.length()) > c.maxLength()) {
           throw new Invalid("is longer than " + c.maxLength() + " characters");
         }
@@ -136,7 +140,9 @@ final class Values {
         try {
           return t.parse(s);
         } catch (IllegalArgumentException e) {
-          throw new Invalid("expected " + t.describe());
+          // the range checks say which range; any other parse failure names the expected form
+          String m = e.getMessage();
+          throw new Invalid(m != null && m.startsWith("expected ") ? m : "expected " + t.describe());
         }
       }
       case JSONB -> {
@@ -168,6 +174,15 @@ final class Values {
       sb.append((float) d);
     }
     return sb.append(']').toString();
+  }
+
+  /** True for a JSON array of numbers that are all zero (a vector with no direction). */
+  static boolean isZeroVector(Object v) {
+    if (!(v instanceof JsonArray a) || a.isEmpty()) return false;
+    for (Object x : a) {
+      if (!(x instanceof Number n) || n.doubleValue() != 0) return false;
+    }
+    return true;
   }
 
   private static long whole(Object v) {

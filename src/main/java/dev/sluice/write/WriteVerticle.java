@@ -238,7 +238,7 @@ public final class WriteVerticle extends VerticleBase {
 
   private Future<Buffer> batch(DataRequest req) {
     Object body = JsonInput.parseValue(req.body());
-    JsonArray ops = body instanceof JsonObject o ? o.getJsonArray("operations") : null;
+    JsonArray ops = body instanceof JsonObject o && o.getValue("operations") instanceof JsonArray a ? a : null;
     if (ops == null || ops.isEmpty()) {
       throw ApiError.badRequest("The body must be {\"operations\": [{\"op\": \"bulk|patch|delete\", \"resource\": ...}, ...]}.");
     }
@@ -252,7 +252,7 @@ public final class WriteVerticle extends VerticleBase {
       try {
         if (!(ops.getValue(i) instanceof JsonObject op)) throw ApiError.badRequest("An operation must be a JSON object.");
         int index = i;
-        WriteTarget t = writable(req, op.getString("resource"));
+        WriteTarget t = writable(req, DataRequest.field(op, "resource", String.class));
         String kind = String.valueOf(op.getValue("op"));
         switch (kind) {
           case "bulk" -> {
@@ -369,8 +369,7 @@ public final class WriteVerticle extends VerticleBase {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("session", ar.result()));
       } else {
-        ApiError e = ErrorMapper.map(ar.cause());
-        msg.fail(e.status(), e.toJson().encode());
+        ErrorMapper.fail(msg, ar.cause());
       }
     });
   }

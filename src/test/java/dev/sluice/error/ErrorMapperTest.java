@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @DisplayName("Errors are mapped in one place to one JSON shape")
 class ErrorMapperTest {
@@ -30,6 +31,22 @@ class ErrorMapperTest {
     assertEquals(400, ErrorMapper.map(pg("22P02")).status());
     assertEquals(503, ErrorMapper.map(pg("57P01")).status());
     assertEquals(500, ErrorMapper.map(pg("XX000")).status());
+  }
+
+  @Test
+  @DisplayName("every SQLSTATE a client can trigger (classes 22, 23, 42, 54) is a 4xx from the one table")
+  void clientClasses() {
+    for (String state : new String[] {"22025", "22021", "22P05", "22012", "22000", "2200X", "23P01", "23000", "42883", "42804",
+        "42P18", "54000", "54001"}) {
+      ApiError e = ErrorMapper.map(pg(state));
+      assertTrue(e.status() >= 400 && e.status() < 500, state + " -> " + e.status());
+    }
+    assertEquals("is not a valid pattern", ErrorMapper.rule("22025").reason());
+    assertTrue(ErrorMapper.clientDataRule(pg("23505")).clientData());
+    assertNull(ErrorMapper.clientDataRule(pg("57014")), "a timeout is not the row's fault");
+    assertNull(ErrorMapper.clientDataRule(pg("42883")), "a statement refused as a whole names no row");
+    assertTrue(ErrorMapper.waitedForLock(pg("55P03")));
+    assertFalse(ErrorMapper.waitedForLock(pg("23505")));
   }
 
   @Test
