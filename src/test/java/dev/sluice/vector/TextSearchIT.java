@@ -144,7 +144,7 @@ class TextSearchIT {
   @Test
   @DisplayName("rows written without a vector get the vector of their text: bulk, NDJSON, upsert and PATCH")
   void embeddingsOnWrite() {
-    String w = "demo-writer";
+    String w = "demo-admin"; // documents are shared: admin keys write them (catalog writeRole)
     Http.Response bulk = http.send("POST", "/v1/documents/bulk", w, "application/json",
         "[{\"id\": 900001, \"package\": \"zz-fuzzer\", \"section\": \"test\", \"text\": \"a transparent application fuzzer\"},"
             + " {\"id\": 900002, \"package\": \"zz-given\", \"section\": \"test\", \"text\": \"keeps its own vector\", \"embedding\": "
