@@ -11,6 +11,7 @@ import dev.sluice.data.Database;
 import dev.sluice.data.Migrator;
 import dev.sluice.data.PgVerticle;
 import dev.sluice.demo.DemoLoader;
+import dev.sluice.http.AccessControl;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.metrics.Metrics;
 import dev.sluice.metrics.MetricsVerticle;
@@ -52,15 +53,17 @@ public final class Gateway {
   private final ResponseCache cache;
   private final ChangeFeed feed;
   private final List<String> deployments;
+  private final AccessControl access;
 
   private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, ChangeFeed feed,
-                  List<String> deployments) {
+                  List<String> deployments, AccessControl access) {
     this.vertx = vertx;
     this.config = config;
     this.catalog = catalog;
     this.cache = cache;
     this.feed = feed;
     this.deployments = deployments;
+    this.access = access;
   }
 
   public static Future<Gateway> start(Vertx vertx, SluiceConfig config, Metrics metrics) {
@@ -90,8 +93,10 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas), config.writes().verticleInstances()))
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas), VectorSettings.from(config).instances()))
-              .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
-              .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids)));
+              .compose(v -> AccessControl.start(vertx, config, registry))
+              .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), httpInstances(config))
+                  .onFailure(err -> access.close())
+                  .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, access))));
         });
   }
 
@@ -137,7 +142,10 @@ public final class Gateway {
     for (String id : reversed) {
       f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
     }
-    return f.compose(v -> feed.close()).onComplete(v -> cache.close());
+    return f.compose(v -> feed.close()).onComplete(v -> {
+      cache.close();
+      access.close();
+    });
   }
 
   public SluiceConfig config() {
@@ -146,6 +154,14 @@ public final class Gateway {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  public ChangeFeed feed() {
+    return feed;
+  }
+
+  public AccessControl access() {
+    return access;
   }
 
   public ResponseCache cache() {

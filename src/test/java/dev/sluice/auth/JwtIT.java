@@ -125,5 +125,13 @@ class JwtIT {
     assertEquals(200, after.status(), after.body());
     assertTrue(after.json().containsKey("id"));
     assertEquals(200, http.get("/v1/leads/1", rs.sign(claims(1, "reader"))).status(), "the other keys stay");
+
+    // A write whose token needs a reload first: the body waits for the reload and reaches the BodyHandler.
+    Tokens writer = Tokens.keyPair(gw.vertx, "ES256", "rotated-w-" + System.nanoTime());
+    Files.writeString(jwksFile, new JsonObject().put("keys", new JsonArray().add(rs.jwk).add(rotated.jwk).add(writer.jwk)).encode());
+    Http.Response write = http.send("PATCH", "/v1/leads?id=eq.5", writer.sign(claims(1, "writer")), "application/json",
+        "{\"priority\": 2}");
+    assertEquals(200, write.status(), write.body());
+    assertEquals(1, write.json().getInteger("updated"));
   }
 }
