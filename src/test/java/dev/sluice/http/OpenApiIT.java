@@ -57,6 +57,15 @@ class OpenApiIT {
     assertEquals(List.of(), result.getMessages() == null ? List.of() : result.getMessages());
     assertEquals("3.1.0", result.getOpenAPI().getOpenapi());
     assertTrue(result.getOpenAPI().getComponents().getSecuritySchemes().keySet().containsAll(Set.of("apiKey", "jwt")));
+
+    // The parser does report problems: the same document without its info and with a broken reference is refused.
+    JsonObject broken = new JsonObject(body);
+    broken.remove("info");
+    broken.getJsonObject("paths").getJsonObject("/v1/leads/{id}").getJsonObject("get").getJsonObject("responses")
+        .getJsonObject("200").getJsonObject("content").getJsonObject("application/json")
+        .put("schema", new JsonObject().put("$ref", "#/components/schemas/nope"));
+    SwaggerParseResult bad = new OpenAPIParser().readContents(broken.encode(), null, options);
+    assertFalse(bad.getMessages() == null || bad.getMessages().isEmpty(), "swagger-parser found nothing wrong");
   }
 
   @Test
