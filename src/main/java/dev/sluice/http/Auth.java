@@ -6,10 +6,7 @@ import dev.sluice.auth.Principal;
 import dev.sluice.auth.Role;
 import dev.sluice.error.ApiError;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
@@ -39,19 +36,7 @@ final class Auth {
         ctx.fail(ApiError.unauthorized());
         return;
       }
-      Future<Principal> verified = jwt.authenticate(token);
-      if (verified.isComplete()) {
-        finish(ctx, verified);
-      } else {
-        // A key reload was needed: hold the body for a BodyHandler later in the chain, and continue on
-        // this request's own event loop.
-        Context here = Vertx.currentContext();
-        ctx.request().pause();
-        verified.onComplete(ar -> here.runOnContext(v -> {
-          ctx.request().resume();
-          finish(ctx, ar);
-        }));
-      }
+      Deferred.then(ctx, jwt.authenticate(token), Auth::finish);
     };
   }
 

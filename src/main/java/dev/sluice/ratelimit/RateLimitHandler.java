@@ -2,11 +2,10 @@ package dev.sluice.ratelimit;
 
 import dev.sluice.auth.Principal;
 import dev.sluice.error.ApiError;
+import dev.sluice.http.Deferred;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -38,20 +37,8 @@ public final class RateLimitHandler implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     Principal p = principal.apply(ctx);
     Future<Decision> decision = p == null ? null : limiter.check(p, ctx.normalizedPath());
-    if (decision == null) {
-      ctx.next();
-    } else if (decision.isComplete()) {
-      apply(ctx, decision);
-    } else {
-      // Waiting for a lease from Redis: hold the body for a BodyHandler later in the chain, and continue on
-      // this request's own event loop.
-      Context here = Vertx.currentContext();
-      ctx.request().pause();
-      decision.onComplete(ar -> here.runOnContext(v -> {
-        ctx.request().resume();
-        apply(ctx, ar);
-      }));
-    }
+    if (decision == null) ctx.next();
+    else Deferred.then(ctx, decision, RateLimitHandler::apply);
   }
 
   private static void apply(RoutingContext ctx, AsyncResult<Decision> ar) {
