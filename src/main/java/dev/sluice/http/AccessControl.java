@@ -20,7 +20,8 @@ public record AccessControl(JwtAuthenticator jwt, RateLimiter limiter) {
     JwtSettings jwt = JwtSettings.from(config);
     RateLimitSettings limits = RateLimitSettings.from(config);
     RateLimiter limiter = limits.active()
-        ? new RateLimiter(vertx, limits, config.redis().url(), config.redis().timeoutMs(), registry) : null;
+        ? new RateLimiter(vertx, limits, config.redis().url(), config.redis().timeoutMs(),
+        config.cache().keyPrefix(), registry) : null;
     Future<JwtAuthenticator> verifier = jwt.enabled() ? JwtAuthenticator.start(vertx, jwt) : Future.succeededFuture();
     return verifier.map(v -> new AccessControl(v, limiter)).onFailure(err -> {
       if (limiter != null) limiter.close();

@@ -34,15 +34,17 @@ import java.util.Map;
  * each node enforces every limit alone (n nodes admit up to n times the rate) until it is back.
  */
 public final class RateLimiter {
-  private static final String KEY_PREFIX = "sluice:rl:";
-
   private final RateLimitSettings settings;
+  /** Redis keys: the configured prefix (cache.keyPrefix), "rl:", the limit and the key or tenant. */
+  private final String keyPrefix;
   private final RedisBuckets redis;
   private final Cache<String, Bucket> buckets;
   private final Map<String, Counter[]> counters = new HashMap<>();
 
-  public RateLimiter(Vertx vertx, RateLimitSettings settings, String redisUrl, int redisTimeoutMs, MeterRegistry registry) {
+  public RateLimiter(Vertx vertx, RateLimitSettings settings, String redisUrl, int redisTimeoutMs, String keyPrefix,
+                     MeterRegistry registry) {
     this.settings = settings;
+    this.keyPrefix = keyPrefix + "rl:";
     this.redis = new RedisBuckets(vertx, redisUrl, redisTimeoutMs);
     // Idle buckets are forgotten after a while; the shared state stays in Redis.
     this.buckets = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(10)).build();
@@ -105,7 +107,7 @@ public final class RateLimiter {
   private Bucket bucket(Limit l, Principal p) {
     String subject = l.per() == RateLimitSettings.Per.TENANT ? "tenant:" + p.tenant()
         : p.subject() != null ? p.subject() : "tenant:" + p.tenant() + ":" + p.role().name().toLowerCase(Locale.ROOT);
-    String key = KEY_PREFIX + l.name() + ":" + subject;
+    String key = keyPrefix + l.name() + ":" + subject;
     return buckets.get(key, k -> new Bucket(l, k, settings.leaseMax(), settings.leaseTtlMs(), System.nanoTime()));
   }
 

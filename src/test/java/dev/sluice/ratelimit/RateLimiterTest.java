@@ -58,7 +58,7 @@ class RateLimiterTest {
   void leases() {
     String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RateLimiter limiter = new RateLimiter(vertx, settings(name), REDIS, 1000, registry);
+    RateLimiter limiter = new RateLimiter(vertx, settings(name), REDIS, 1000, "sluice-test:", registry);
     try {
       assertEquals(20, allowed(limiter, 30));
       double leases = registry.get("sluice.ratelimit.leases").tag("limit", name).tag("source", "redis").counter().count();
@@ -75,7 +75,7 @@ class RateLimiterTest {
   void localFallback() {
     String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RateLimiter limiter = new RateLimiter(vertx, settings(name), "redis://127.0.0.1:1", 200, registry);
+    RateLimiter limiter = new RateLimiter(vertx, settings(name), "redis://127.0.0.1:1", 200, "sluice-test:", registry);
     try {
       assertEquals(20, allowed(limiter, 30));
       assertTrue(registry.get("sluice.ratelimit.leases").tag("limit", name).tag("source", "local").counter().count() >= 30);
@@ -88,7 +88,7 @@ class RateLimiterTest {
   @DisplayName("a limit applies only to the requests its selectors match, and reports the headers' figures")
   void selectors() {
     String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
-    RateLimiter limiter = new RateLimiter(vertx, settings(name), REDIS, 1000, new SimpleMeterRegistry());
+    RateLimiter limiter = new RateLimiter(vertx, settings(name), REDIS, 1000, "sluice-test:", new SimpleMeterRegistry());
     try {
       assertNull(limiter.check(Principal.forApiKey("demo-reader", 1, Role.READER), "/v1/leads/1"), "tenant 1 has no limit");
       Decision d = Http.await(limiter.check(READER_2, "/v1/leads"));

@@ -50,6 +50,13 @@ public final class TestGateway {
     this.db = db;
   }
 
+  /**
+   * The demo configuration's rate limits (tenant 2's free plan) would refuse tests that call as
+   * demo-reader-2 faster than a free plan allows; tests run without them unless they set their own
+   * (RateLimitIT does).
+   */
+  private static final JsonObject NO_RATE_LIMITS = new JsonObject().put("enabled", false);
+
   public static String basePgUrl() {
     return System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice");
   }
@@ -75,7 +82,8 @@ public final class TestGateway {
         .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
-            .put("documentsPath", documentsPath()));
+            .put("documentsPath", documentsPath()))
+        .put("rateLimits", NO_RATE_LIMITS.copy());
     // "{database}" in an override (a replica's URL) names the database made here.
     JsonObject own = new JsonObject((overrides == null ? "{}" : overrides.encode()).replace("{database}", database));
     ConfigLoader.deepMerge(o, own);
@@ -114,7 +122,8 @@ public final class TestGateway {
     JsonObject o = new JsonObject()
         .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
-        .put("demo", new JsonObject().put("load", false));
+        .put("demo", new JsonObject().put("load", false))
+        .put("rateLimits", NO_RATE_LIMITS.copy());
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
     return newVertx(metrics, cluster).compose(vertx -> {
       Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
