@@ -59,7 +59,9 @@ public final class OpenApiRoutes {
     router.get("/docs").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, HTML).end(PAGE));
     StaticHandler[] files = new StaticHandler[1];
     router.get("/docs/*").handler(ctx -> {
-      if (files[0] == null) ctx.next();
+      // The webjar's own index.html shows Swagger's demo document: send that page to ours.
+      if (ctx.normalizedPath().endsWith("/index.html")) ctx.redirect("/docs");
+      else if (files[0] == null) ctx.next();
       else files[0].handle(ctx);
     });
     return vertx.fileSystem().readFile(WEBJAR_VERSION).map(b -> {
