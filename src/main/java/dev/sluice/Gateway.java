@@ -13,6 +13,7 @@ import dev.sluice.data.PgVerticle;
 import dev.sluice.demo.DemoLoader;
 import dev.sluice.embed.EmbeddingSettings;
 import dev.sluice.embed.Embeddings;
+import dev.sluice.http.AccessControl;
 import dev.sluice.http.HttpVerticle;
 import dev.sluice.maintenance.MaintenanceVerticle;
 import dev.sluice.maintenance.StorageCheck;
@@ -58,10 +59,12 @@ public final class Gateway {
   private final ChangeFeed feed;
   private final List<String> deployments;
   private final Embeddings embeddings;
+  private final AccessControl access;
 
   private Gateway(Vertx vertx, SluiceConfig config, Catalog catalog, ResponseCache cache, ChangeFeed feed,
-                  List<String> deployments, Embeddings embeddings) {
+                  List<String> deployments, Embeddings embeddings, AccessControl access) {
     this.embeddings = embeddings;
+    this.access = access;
     this.vertx = vertx;
     this.config = config;
     this.catalog = catalog;
@@ -102,8 +105,10 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas, embeddings.get()), VectorSettings.from(config).instances()))
-              .compose(v -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed), httpInstances(config)))
-              .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, embeddings.get())));
+              .compose(v -> AccessControl.start(vertx, config, registry))
+              .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), httpInstances(config))
+                  .onFailure(err -> access.close())
+                  .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, embeddings.get(), access))));
         });
   }
 
@@ -163,7 +168,10 @@ public final class Gateway {
     for (String id : reversed) {
       f = f.compose(v -> vertx.undeploy(id).otherwise(err -> null));
     }
-    return f.compose(v -> feed.close()).compose(v -> embeddings.close()).onComplete(v -> cache.close());
+    return f.compose(v -> feed.close()).compose(v -> embeddings.close()).onComplete(v -> {
+      cache.close();
+      access.close();
+    });
   }
 
   public SluiceConfig config() {
@@ -172,6 +180,14 @@ public final class Gateway {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  public ChangeFeed feed() {
+    return feed;
+  }
+
+  public AccessControl access() {
+    return access;
   }
 
   public ResponseCache cache() {

@@ -23,6 +23,11 @@ final class Settings {
     return path.isEmpty() ? name : path + "." + name;
   }
 
+  /** The raw mapping, for values with a shape of their own (an optional, possibly empty string). */
+  JsonObject json() {
+    return json;
+  }
+
   boolean has(String name) {
     return json.getValue(name) != null;
   }

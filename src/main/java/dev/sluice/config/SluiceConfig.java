@@ -140,6 +140,9 @@ public record SluiceConfig(
     List<ResourceSpec> resources = resources(root.child("resources"), reads.maxLimit());
     SloSettings slo = SloSettings.from(root.child("slo"));
     Writes writes = writes(root.child("writes"));
+    // Validated here with the rest; read where they are used (JwtSettings.from, RateLimitSettings.from).
+    JwtSettings.from(root.child("auth").child("jwt"));
+    RateLimitSettings.from(root.child("rateLimits"));
     return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, writes, json);
   }
 
@@ -201,7 +204,7 @@ public record SluiceConfig(
       }
       long tenant = k.number("tenant", -1);
       if (tenant < 0) throw new ConfigException(k.key("tenant") + ": is required and must be >= 0");
-      if (byKey.put(key, new Principal(tenant, role)) != null) {
+      if (byKey.put(key, Principal.forApiKey(key, tenant, role)) != null) {
         throw new ConfigException(k.key("key") + ": is declared twice");
       }
     }

@@ -13,6 +13,9 @@ import dev.sluice.changes.ChangeFeed;
 import dev.sluice.changes.ChangeStream;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.metrics.MetricsVerticle;
+import dev.sluice.openapi.OpenApiDocument;
+import dev.sluice.openapi.OpenApiRoutes;
+import dev.sluice.ratelimit.RateLimitHandler;
 import dev.sluice.write.BulkUpload;
 import dev.sluice.write.WriteRequest;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -46,16 +49,20 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final Catalog catalog;
   private final ChangeFeed feed;
+  private final AccessControl access;
   private HttpServer server;
+  private Router router;
   private DeliveryOptions delivery;
   private LocalCalls local;
   private static final CharSequence IDEMPOTENCY_KEY = HttpHeaders.createOptimized("Idempotency-Key");
 
-  public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry, Catalog catalog, ChangeFeed feed) {
+  public HttpVerticle(SluiceConfig config, PrometheusMeterRegistry registry, Catalog catalog, ChangeFeed feed,
+                      AccessControl access) {
     this.config = config;
     this.registry = registry;
     this.catalog = catalog;
     this.feed = feed;
+    this.access = access;
   }
 
   @Override
@@ -64,7 +71,7 @@ public final class HttpVerticle extends VerticleBase {
     // network hop); other nodes' consumers reach the same addresses over the clustered bus.
     delivery = new DeliveryOptions().setSendTimeout(config.http().requestTimeoutMs()).setLocalOnly(true);
     local = config.http().inProcess() ? LocalCalls.of(vertx) : null;
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     ApiKeys keys = config.apiKeys();
 
     // Every request is bounded in time, except the change feed, which is a stream by design, and
@@ -78,9 +85,16 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    Future<Void> docs = OpenApiRoutes.mount(vertx, router, OpenApiDocument.build(catalog, config, access.jwt() != null));
 
-    router.route("/v1/*").handler(Auth.authenticate(keys));
-    router.route("/admin/*").handler(Auth.authenticate(keys)).handler(Auth.require(Role.ADMIN));
+    router.route("/v1/*").handler(Auth.authenticate(keys, access.jwt()));
+    router.route("/admin/*").handler(Auth.authenticate(keys, access.jwt()));
+    if (access.limiter() != null) {
+      RateLimitHandler limits = new RateLimitHandler(access.limiter(), Auth::principal);
+      router.route("/v1/*").handler(limits);
+      router.route("/admin/*").handler(limits);
+    }
+    router.route("/admin/*").handler(Auth.require(Role.ADMIN));
     // Roles per operation (API.md): reader GET and search; writer bulk, PATCH, DELETE, batch.
     // ... and each write counts against its key's and tenant's share of the node (fair admission).
     Handler<RoutingContext> admit = Admission.writes(WriteAdmission.of(vertx, config.writes().admission()));
@@ -128,7 +142,12 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setIdleTimeout(60)
         .setIdleTimeoutUnit(TimeUnit.SECONDS), router);
-    return server.listen();
+    return docs.compose(v -> server.listen());
+  }
+
+  /** The routes this verticle serves (OpenApiIT compares them with /openapi.json). */
+  Router router() {
+    return router;
   }
 
   /**

@@ -52,6 +52,13 @@ public final class TestGateway {
     this.services = services;
   }
 
+  /**
+   * The demo configuration's rate limits (tenant 2's free plan) would refuse tests that call as
+   * demo-reader-2 faster than a free plan allows; tests run without them unless they set their own
+   * (RateLimitIT does).
+   */
+  private static final JsonObject NO_RATE_LIMITS = new JsonObject().put("enabled", false);
+
   public static String basePgUrl() {
     return TestServices.get().pgUrl();
   }
@@ -85,7 +92,8 @@ public final class TestGateway {
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()))
         // scheduled view refreshes and partition passes stay out of other tests' statement counts
-        .put("maintenance", new JsonObject().put("intervalSeconds", 3600));
+        .put("maintenance", new JsonObject().put("intervalSeconds", 3600))
+        .put("rateLimits", NO_RATE_LIMITS.copy());
     // "{database}" in an override (a replica's URL) names the database made here.
     JsonObject own = new JsonObject((overrides == null ? "{}" : overrides.encode()).replace("{database}", database));
     ConfigLoader.deepMerge(o, own);
@@ -123,7 +131,8 @@ public final class TestGateway {
     JsonObject o = new JsonObject()
         .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
-        .put("demo", new JsonObject().put("load", false));
+        .put("demo", new JsonObject().put("load", false))
+        .put("rateLimits", NO_RATE_LIMITS.copy());
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
     return newVertx(metrics, cluster).compose(vertx -> {
       Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
