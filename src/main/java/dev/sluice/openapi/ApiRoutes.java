@@ -59,6 +59,11 @@ final class ApiRoutes {
         .query("analyze", type("boolean"), "Run it (EXPLAIN ANALYZE, BUFFERS).")
         .ok(any, "resource, sql, parameters, analyze, plan").errors(400, 404);
     ops.add(explain);
+    ops.add(admin("/admin/maintenance", "Materialized views (generation, age, last refresh) and time partitions"));
+    ops.add(adminAction("/admin/refresh/{resource}", catalog, "Refresh a materialized view now (REFRESH ... CONCURRENTLY)",
+        "409 while another gateway refreshes it; 400 for a resource that is not a materialized view."));
+    ops.add(adminAction("/admin/partitions/{resource}", catalog, "Run a partition pass now: create ahead, retire past retention",
+        "409 while another gateway runs one; 400 for a resource that is not partitioned."));
 
     // ---- operations surface, no credential
     JsonObject health = type("object").put("properties", new JsonObject().put("status", type("string"))
@@ -81,6 +86,14 @@ final class ApiRoutes {
   private static Operation admin(String path, String summary) {
     return Operation.of("GET", path).summary("admin", summary, null).access(Access.ADMIN)
         .ok(new JsonObject(), "The report").errors(503, 504);
+  }
+
+  /** An admin action on one resource: POST, admin role, a JSON object. */
+  private static Operation adminAction(String path, Catalog catalog, String summary, String description) {
+    return Operation.of("POST", path).summary("admin", summary, description).access(Access.ADMIN)
+        .param(new JsonObject().put("name", "resource").put("in", "path").put("required", true)
+            .put("schema", type("string").put("enum", new JsonArray(names(catalog)))))
+        .ok(new JsonObject(), "What was done").errors(400, 404, 409, 503, 504);
   }
 
   /** The resources, sorted, for enums. */
