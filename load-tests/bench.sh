@@ -423,7 +423,7 @@ measure_calibration() {
   cp -r "$CALIBRATION_DIR/pom.xml" "$CALIBRATION_DIR/src" "$build/"
   (cd "$build" && mvn -q -B -DskipTests package) >"$TMP/calibration-build.log" 2>&1 \
     || { row scenario=reads operation="$op" status="error (calibration build failed: $TMP/calibration-build.log)"; return 0; }
-  cal_jar="$(ls "$build"/target/*.jar | grep -v original | head -n 1)"
+  cal_jar="$build/target/point-read-server.jar"   # the shaded jar its README runs
   local pg_port; pg_port="$(python3 -c 'import sys,urllib.parse as u; print(u.urlparse(sys.argv[1]).port or 5432)' "$PG_URL")"
   java -Dcoalesce=true -Dpg.port="$pg_port" -Dpg.db=sluice -Dport="$CALIBRATION_PORT" -jar "$cal_jar" >"$TMP/calibration.log" 2>&1 9>&- &
   cal_pid=$!
