@@ -50,6 +50,37 @@ public final class TestGateway {
     this.db = db;
   }
 
+  /**
+   * True in the suite's second pass (the surefire execution "pgbouncer" sets sluice.test.pgbouncer):
+   * gateways then reach their database through the local PgBouncer in transaction mode
+   * (SLUICE_PGBOUNCER_URL, from ./sluice services up --pgbouncer), with pg.pgbouncer on.
+   */
+  public static boolean throughPgBouncer() {
+    return Boolean.getBoolean("sluice.test.pgbouncer");
+  }
+
+  /** The pg section a gateway on {@code dbUrl} gets: straight to it, or through PgBouncer in the second pass. */
+  static JsonObject pgSection(String dbUrl) {
+    JsonObject pg = new JsonObject().put("url", dbUrl);
+    if (!throughPgBouncer()) return pg;
+    String bouncer = System.getenv("SLUICE_PGBOUNCER_URL");
+    if (bouncer == null || bouncer.isEmpty()) {
+      throw new IllegalStateException("sluice.test.pgbouncer is set but SLUICE_PGBOUNCER_URL is not: "
+          + "run the tests with ./sluice test (it starts PgBouncer: ./sluice services up --pgbouncer)");
+    }
+    PgConnectOptions b = PgConnectOptions.fromUri(bouncer);
+    PgConnectOptions d = PgConnectOptions.fromUri(dbUrl);
+    return pg.put("url", "postgresql://" + d.getUser() + "@" + b.getHost() + ":" + b.getPort() + "/" + d.getDatabase())
+        .put("pgbouncer", true).put("directUrl", dbUrl);
+  }
+
+  /** This gateway's connection settings (url, and pgbouncer / directUrl in the second pass), for configs beside it. */
+  public JsonObject pgOverrides() {
+    JsonObject pg = new JsonObject().put("url", config.pg().url());
+    if (config.pg().pgbouncer()) pg.put("pgbouncer", true).put("directUrl", config.pg().directUrl());
+    return pg;
+  }
+
   public static String basePgUrl() {
     return System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice");
   }
@@ -72,7 +103,7 @@ public final class TestGateway {
     String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 1).put("poolSize", 2))
+        .put("pg", pgSection(dbUrl).put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()));
@@ -112,13 +143,13 @@ public final class TestGateway {
     PrometheusMeterRegistry registry = metrics.registry();
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
+        .put("pg", first.pgOverrides().put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("load", false));
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
     return newVertx(metrics, cluster).compose(vertx -> {
       Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
-          .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
+          .connectingTo(PgConnectOptions.fromUri(dev.sluice.data.Database.directUrl(first.config.pg()))).using(vertx).build();
       return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml",
               "SLUICE_REDIS_URL", System.getenv().getOrDefault("SLUICE_REDIS_URL", "redis://127.0.0.1:56379")), o)
           .compose(config -> Gateway.start(vertx, config, metrics)
