@@ -48,10 +48,7 @@ class ReplicaIT {
 
   @BeforeAll
   static void start() {
-    String replicaUrl = System.getenv("SLUICE_REPLICA_URL");
-    if (replicaUrl == null) fail("SLUICE_REPLICA_URL is not set: run through ./sluice test, which starts the replica");
-    PgConnectOptions r = PgConnectOptions.fromUri(replicaUrl);
-    String url = "postgresql://" + r.getUser() + "@" + r.getHost() + ":" + r.getPort() + "/{database}";
+    String url = TestGateway.replicaUrl();
     JsonObject overrides = new JsonObject().put("pg", new JsonObject().put("replicas", new JsonObject()
         .put("urls", new JsonArray().add(url)).put("pollMs", 100).put("maxLagMs", 1000)));
     gw = Http.await(TestGateway.start("replica", overrides, List.of()));

@@ -81,6 +81,19 @@ public final class TestGateway {
     return pg;
   }
 
+  /**
+   * The local streaming replica's URL for the database a test gateway makes ("{database}" is filled
+   * in by {@link #start}); fails when ./sluice test did not start the replica.
+   */
+  public static String replicaUrl() {
+    String replicaUrl = System.getenv("SLUICE_REPLICA_URL");
+    if (replicaUrl == null) {
+      throw new AssertionError("SLUICE_REPLICA_URL is not set: run through ./sluice test, which starts the replica");
+    }
+    PgConnectOptions r = PgConnectOptions.fromUri(replicaUrl);
+    return "postgresql://" + r.getUser() + "@" + r.getHost() + ":" + r.getPort() + "/{database}";
+  }
+
   public static String basePgUrl() {
     return System.getenv().getOrDefault("SLUICE_PG_URL", "postgresql://postgres@127.0.0.1:55432/sluice");
   }
