@@ -116,7 +116,11 @@ public final class TestGateway {
     String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", pgSection(dbUrl).put("verticleInstances", 1).put("poolSize", 2))
+        // Behind PgBouncer a connection has one statement in flight instead of a pipeline: more of them.
+        .put("pg", pgSection(dbUrl).put("verticleInstances", 1).put("poolSize", throughPgBouncer() ? 8 : 2))
+        // The database gauges poll once at start, then not during a test (tests that count the statements
+        // of their own database in pg_stat_statements would see the polls); DatabaseOpsIT sets its own.
+        .put("database", new JsonObject().put("pollMs", 3_600_000))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()));
