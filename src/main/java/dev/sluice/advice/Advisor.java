@@ -2,6 +2,7 @@ package dev.sluice.advice;
 
 import dev.sluice.config.OpsSettings;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.error.ApiError;
 import dev.sluice.vector.VectorSettings;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -22,8 +23,9 @@ import java.util.regex.Pattern;
 /**
  * The maintenance advisor ({@code GET /admin/advice}, {@code sluice.admin.advice}): reads the
  * statistics views and turns what the guides check by hand into items, each with why, the numbers
- * behind it and the SQL to apply. It applies nothing itself (the only maintenance the gateway does
- * on its own is {@link AutoAnalyze} after a large import).
+ * behind it and the SQL to apply. It applies nothing by itself: an admin's request applies an
+ * analyze or vacuum item ({@link #apply}); the only maintenance the gateway starts on its own is
+ * {@link AutoAnalyze} after a large import.
  *
  * <p>Kinds: {@code analyze} (many rows changed since the last ANALYZE, the planner's estimates are
  * stale), {@code vacuum} (dead tuples over the threshold on a table that matters), {@code autovacuum}
@@ -99,6 +101,31 @@ final class Advisor {
           return new JsonObject().put("items", items).put("count", items.size())
               .put("statsSince", server.getString(7)).put("generatedAt", Instant.now().toString());
         }));
+  }
+
+  /**
+   * Applies one item of a fresh report on an admin's request, when it is plain maintenance (ANALYZE,
+   * VACUUM: nothing is lost and nothing is locked beyond what autovacuum does). Index and table-setting
+   * changes stay the admin's to run. The table name comes from the statistics views; it is quoted.
+   */
+  Future<JsonObject> apply(String id) {
+    return report().compose(r -> {
+      JsonObject item = r.getJsonArray("items").stream().map(o -> (JsonObject) o)
+          .filter(i -> i.getString("id").equals(id)).findFirst().orElse(null);
+      if (item == null) {
+        throw ApiError.notFound("No advice item '" + id + "' now: the advice is worked out afresh on each request.");
+      }
+      String kind = item.getString("kind");
+      if (!kind.equals("analyze") && !kind.equals("vacuum")) {
+        throw ApiError.badRequest("The gateway applies only analyze and vacuum items; run this item's SQL yourself.",
+            new JsonObject().put("kind", kind).put("sql", item.getString("sql")));
+      }
+      String table = "\"" + item.getString("table").replace("\"", "\"\"") + "\"";
+      String sql = kind.equals("analyze") ? "ANALYZE " + table : "VACUUM (ANALYZE) " + table;
+      long started = System.nanoTime();
+      return pool.query(sql).execute().map(x -> new JsonObject().put("applied", id).put("sql", sql)
+          .put("ms", (System.nanoTime() - started) / 1_000_000));
+    });
   }
 
   /** Rows changed since the last ANALYZE beyond autovacuum's own trigger, or never analysed at all. */

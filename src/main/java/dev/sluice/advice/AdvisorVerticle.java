@@ -7,6 +7,7 @@ import dev.sluice.config.OpsSettings;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
 import dev.sluice.error.ApiError;
+import dev.sluice.error.ErrorMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,6 +30,8 @@ import java.util.logging.Logger;
 public final class AdvisorVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(AdvisorVerticle.class.getName());
   public static final String ADDRESS = "sluice.admin.advice";
+  /** {"id": "analyze:leads"}: applies that item (analyze and vacuum items only). */
+  public static final String APPLY = "sluice.admin.advice.apply";
 
   private final SluiceConfig config;
   private final Catalog catalog;
@@ -59,6 +62,20 @@ public final class AdvisorVerticle extends VerticleBase {
         m.fail(503, ApiError.unavailable("The maintenance advice is unavailable.").toJson().encode());
       }
     })).completion());
+    ready.add(vertx.eventBus().<JsonObject>consumer(APPLY, m -> {
+      String id = m.body() == null ? null : m.body().getString("id");
+      Future<JsonObject> applied = id == null ? Future.failedFuture(ApiError.badRequest("Name the item: {\"id\": \"...\"}."))
+          : advisor.apply(id);
+      applied.onComplete(ar -> {
+        if (ar.succeeded()) {
+          LOG.info("advice applied on an admin's request: " + ar.result().getString("sql"));
+          m.reply(ar.result());
+        } else {
+          ApiError e = ErrorMapper.map(ar.cause());
+          m.fail(e.status(), e.toJson().encode());
+        }
+      });
+    }).completion());
     for (Resource r : catalog.all().values()) {
       ready.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CHANGES_PREFIX + r.name(),
           m -> analyze.changed(r.table(), m.body())).completion());

@@ -16,7 +16,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -58,7 +57,8 @@ public final class DatabaseGauges {
   private final Vertx vertx;
   private final OpsSettings.Db settings;
   private final Pool pool;
-  private final Map<String, Double> connections = new LinkedHashMap<>();
+  /** Written by the polls (event loop), read by scrapes (another thread). */
+  private final Map<String, Double> connections = new java.util.concurrent.ConcurrentHashMap<>();
   private final double[] database = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
   private final MultiGauge live;
   private final MultiGauge dead;

@@ -39,7 +39,9 @@ class DatabaseOpsIT {
           + "WITH (autovacuum_enabled = false)",
       "CREATE INDEX advice_probe_grp_idx ON advice_probe (grp)",
       "INSERT INTO advice_probe SELECT g, 'p' || g, g % 10 FROM generate_series(1, 20000) g",
-      "DELETE FROM advice_probe WHERE id % 2 = 0");
+      "DELETE FROM advice_probe WHERE id % 2 = 0",
+      "CREATE TABLE apply_probe (id int) WITH (autovacuum_enabled = false)",
+      "INSERT INTO apply_probe SELECT g FROM generate_series(1, 100) g");
 
   static Vertx hookVertx;
   static HttpServer hook;
@@ -159,6 +161,29 @@ class DatabaseOpsIT {
     // The same report on the event bus.
     JsonObject bus = Http.await(gw.vertx.eventBus().<JsonObject>request(AdvisorVerticle.ADDRESS, new JsonObject())).body();
     assertTrue(bus.getJsonArray("items").size() >= 4 && bus.getString("generatedAt") != null);
+  }
+
+  @Test
+  @DisplayName("an admin's request applies an analyze item; other kinds, unknown ids and non-admins are refused")
+  void apply() throws Exception {
+    String body = "{\"id\": \"analyze:apply_probe\"}";
+    assertEquals(403, http.send("POST", "/admin/advice/apply", "demo-writer", "application/json", body).status());
+    waitFor(() -> item(items(), i -> "analyze:apply_probe".equals(i.getString("id"))) != null, 30_000,
+        "the never analysed apply_probe in the advice");
+    Http.Response r = http.send("POST", "/admin/advice/apply", "demo-admin", "application/json", body);
+    assertEquals(200, r.status(), r.body());
+    assertEquals("ANALYZE \"apply_probe\"", r.json().getString("sql"));
+    waitFor(() -> Http.await(gw.db.query("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'apply_probe'")
+        .execute()).iterator().next().getOffsetDateTime(0) != null, 10_000, "apply_probe's last_analyze");
+
+    Http.Response unknown = http.send("POST", "/admin/advice/apply", "demo-admin", "application/json", "{\"id\": \"analyze:nope\"}");
+    assertEquals(404, unknown.status(), unknown.body());
+    Http.Response index = http.send("POST", "/admin/advice/apply", "demo-admin", "application/json",
+        "{\"id\": \"unused-index:advice_probe:advice_probe_grp_idx\"}");
+    assertEquals(400, index.status(), index.body());
+    assertEquals("DROP INDEX CONCURRENTLY advice_probe_grp_idx;",
+        index.json().getJsonObject("error").getJsonObject("details").getString("sql"));
+    assertEquals(400, http.send("POST", "/admin/advice/apply", "demo-admin", "application/json", "[1]").status());
   }
 
   @Test
