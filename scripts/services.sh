@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL (+ pgvector, pg_stat_statements) and Redis for Sluice.
 #
-#   scripts/services.sh up|down|status [--quiet] [--replica]
+#   scripts/services.sh up|down|status [--quiet] [--replica] [--pgbouncer]
 #   scripts/services.sh env                 # prints `export VAR=...` lines for the launcher
 #   scripts/services.sh pg-stop|pg-start|redis-stop|redis-start|replica-stop|replica-start   # fault injection
 #
@@ -18,6 +18,7 @@ WORK="$ROOT/.work"
 PG_PORT="${SLUICE_LOCAL_PG_PORT:-55432}"
 REDIS_PORT="${SLUICE_LOCAL_REDIS_PORT:-56379}"
 REPLICA_PORT="${SLUICE_LOCAL_REPLICA_PORT:-55433}"
+PGBOUNCER_PORT="${SLUICE_LOCAL_PGBOUNCER_PORT:-56432}"
 PG_DB=sluice
 PG_USER=postgres
 PG_DIR="$WORK/pg"
@@ -27,6 +28,11 @@ PG_LOG="$PG_DIR/pg.log"
 # The streaming replica (up --replica): a pg_basebackup -R copy of the primary on its own port.
 REPLICA_DATA="$PG_DIR/replica"
 REPLICA_LOG="$PG_DIR/replica.log"
+# PgBouncer in transaction mode in front of the primary (up --pgbouncer).
+PGBOUNCER_DIR="$WORK/pgbouncer"
+PGBOUNCER_INI="$PGBOUNCER_DIR/pgbouncer.ini"
+PGBOUNCER_LOG="$PGBOUNCER_DIR/pgbouncer.log"
+PGBOUNCER_PID="$PGBOUNCER_DIR/pgbouncer.pid"
 REDIS_DIR="$WORK/redis"
 REDIS_CONF="$REDIS_DIR/redis.conf"
 REDIS_LOG="$REDIS_DIR/redis.log"
@@ -36,6 +42,7 @@ BUILD_DIR="$WORK/build"
 LOCAL_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"
 LOCAL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 LOCAL_REPLICA_URL="postgresql://postgres@127.0.0.1:$REPLICA_PORT/$PG_DB"
+LOCAL_PGBOUNCER_URL="postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$PG_DB"
 READY_TIMEOUT="${SLUICE_READY_TIMEOUT:-30}"
 
 PGVECTOR_VERSION=0.8.0
@@ -44,6 +51,7 @@ PGVECTOR_ORIG_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9d
 
 QUIET=0
 WITH_REPLICA=0
+WITH_PGBOUNCER=0
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
 APT_UPDATED=0
@@ -523,6 +531,94 @@ pg_versions_line() {
   psql_local "$PG_DB" -tAc "SELECT 'PostgreSQL ' || current_setting('server_version') || ', pgvector ' || (SELECT extversion FROM pg_extension WHERE extname = 'vector')" 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------------------- PgBouncer
+# Transaction pooling in front of the local primary, as the guides run it. Every database is
+# reachable through it (the "*" entry), so the tests' own databases are too. Its server
+# connections start with the gateway's default statement_timeout (connect_query), the same for
+# every client: behind a transaction pooler the gateway sets nothing on a session of its own.
+PGBOUNCER_BIN=""
+resolve_pgbouncer() {
+  PGBOUNCER_BIN="$(command -v pgbouncer 2>/dev/null || true)"
+  if [ -z "$PGBOUNCER_BIN" ] && [ -x /usr/sbin/pgbouncer ]; then PGBOUNCER_BIN=/usr/sbin/pgbouncer; fi
+}
+
+pgbouncer_running() {
+  [ -f "$PGBOUNCER_PID" ] || return 1
+  local pid
+  pid="$(cat "$PGBOUNCER_PID" 2>/dev/null || true)"
+  [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null || true)" = "pgbouncer" ]
+}
+
+write_pgbouncer_conf() {
+  mkdir -p "$PGBOUNCER_DIR"
+  chmod 755 "$PGBOUNCER_DIR"
+  # trust, as the local cluster itself; the user must still be listed.
+  printf '"%s" ""\n' "$PG_USER" >"$PGBOUNCER_DIR/userlist.txt"
+  local tmp="$PGBOUNCER_INI.tmp"
+  cat >"$tmp" <<EOF
+; Written by scripts/services.sh on every 'up --pgbouncer' - project-local, transaction pooling.
+[databases]
+* = host=127.0.0.1 port=$PG_PORT connect_query='SET statement_timeout = 5000'
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $PGBOUNCER_DIR/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+; The Vert.x client and JDBC send it at connect; PgBouncer does not track it.
+ignore_startup_parameters = extra_float_digits
+logfile = $PGBOUNCER_LOG
+pidfile = $PGBOUNCER_PID
+EOF
+  mv -f "$tmp" "$PGBOUNCER_INI"
+  if [ "$IS_ROOT" -eq 1 ]; then chown -R postgres:postgres "$PGBOUNCER_DIR"; fi
+}
+
+start_pgbouncer() {
+  if pg_port_answers "$PGBOUNCER_PORT"; then
+    die "port $PGBOUNCER_PORT is already used (not the PgBouncer of $PGBOUNCER_DIR); set SLUICE_LOCAL_PGBOUNCER_PORT"
+  fi
+  write_pgbouncer_conf
+  say "starting PgBouncer (transaction mode) on 127.0.0.1:$PGBOUNCER_PORT (log: $PGBOUNCER_LOG)"
+  # PgBouncer refuses to run as root: it runs as the cluster's OS user.
+  if ! as_pg "$PGBOUNCER_BIN" -d -q "$PGBOUNCER_INI" >"$PGBOUNCER_DIR/start.log" 2>&1 9>&-; then
+    log_tail "$PGBOUNCER_DIR/start.log"; log_tail "$PGBOUNCER_LOG"
+    die "PgBouncer did not start"
+  fi
+  local i
+  for ((i = 0; i < READY_TIMEOUT * 4; i++)); do
+    # No PGOPTIONS here: PgBouncer refuses the "options" startup parameter.
+    if PGCONNECT_TIMEOUT=2 "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U "$PG_USER" -d "$PG_DB" -tAc 'SELECT 1' \
+        >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  log_tail "$PGBOUNCER_LOG"
+  die "PgBouncer does not answer on 127.0.0.1:$PGBOUNCER_PORT after ${READY_TIMEOUT}s"
+}
+
+ensure_pgbouncer() {
+  resolve_pgbouncer
+  if [ -z "$PGBOUNCER_BIN" ]; then apt_install pgbouncer; resolve_pgbouncer; fi
+  [ -n "$PGBOUNCER_BIN" ] || die "pgbouncer not found after installing the package"
+  if pgbouncer_running; then say "PgBouncer: already running (127.0.0.1:$PGBOUNCER_PORT)"; return 0; fi
+  start_pgbouncer
+  say "PgBouncer: running ($("$PGBOUNCER_BIN" --version 2>/dev/null | head -n 1), transaction mode)"
+}
+
+stop_pgbouncer() {
+  pgbouncer_running || return 0
+  local pid i
+  pid="$(cat "$PGBOUNCER_PID")"
+  say "stopping PgBouncer (pid $pid)"
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 40; i++)); do pgbouncer_running || return 0; sleep 0.25; done
+  die "PgBouncer did not stop"
+}
+
 # ---------------------------------------------------------------------------- Redis
 write_redis_conf() {
   mkdir -p "$REDIS_DIR"
@@ -634,8 +730,9 @@ cmd_up() {
     ensure_pg_objects
     [ "$pg_up" -eq 1 ] || say "PostgreSQL: running ($(pg_versions_line))"
     [ "$WITH_REPLICA" -eq 0 ] || ensure_replica
-  elif [ "$WITH_REPLICA" -eq 1 ]; then
-    warn "--replica: the replica is made from the local PostgreSQL, and SLUICE_PG_URL points elsewhere; none started"
+    [ "$WITH_PGBOUNCER" -eq 0 ] || ensure_pgbouncer
+  elif [ "$WITH_REPLICA" -eq 1 ] || [ "$WITH_PGBOUNCER" -eq 1 ]; then
+    warn "--replica/--pgbouncer: they stand beside the local PostgreSQL, and SLUICE_PG_URL points elsewhere; none started"
   fi
   if [ "$need_redis" -eq 1 ]; then
     if [ "$redis_up" -eq 1 ]; then
@@ -650,6 +747,9 @@ cmd_up() {
     if [ "$WITH_REPLICA" -eq 1 ] && [ -z "${SLUICE_PG_URL:-}" ]; then
       printf 'SLUICE_PG_REPLICAS_URLS=%s\n' "$LOCAL_REPLICA_URL"
     fi
+    if [ "$WITH_PGBOUNCER" -eq 1 ] && [ -z "${SLUICE_PG_URL:-}" ]; then
+      printf 'through PgBouncer: SLUICE_PG_URL=%s SLUICE_PG_PGBOUNCER=true SLUICE_PG_DIRECT_URL=%s\n' "$LOCAL_PGBOUNCER_URL" "$LOCAL_PG_URL"
+    fi
     printf 'SLUICE_REDIS_URL=%s\n' "${SLUICE_REDIS_URL:-$LOCAL_REDIS_URL}"
   fi
 }
@@ -657,6 +757,7 @@ cmd_up() {
 cmd_down() {
   with_lock
   resolve_pg
+  stop_pgbouncer
   if [ -n "$PGBIN" ]; then stop_replica; stop_pg; else say "PostgreSQL: not installed"; fi
   if command -v redis-cli >/dev/null 2>&1; then stop_redis; else say "Redis: not installed"; fi
 }
@@ -680,6 +781,7 @@ cmd_status() {
       say "replica: stopped (up --replica starts it)"
     fi
   fi
+  if pgbouncer_running; then say "PgBouncer: running (127.0.0.1:$PGBOUNCER_PORT, transaction mode)"; fi
   if [ -n "${SLUICE_REDIS_URL:-}" ]; then
     say "Redis: external ($SLUICE_REDIS_URL), not managed here"
   elif ! command -v redis-cli >/dev/null 2>&1; then
@@ -711,6 +813,8 @@ cmd_env() {
     # The local streaming replica, when one runs (tests use it; the gateway only when configured).
     if replica_running; then q SLUICE_REPLICA_URL "$LOCAL_REPLICA_URL"; fi
     q SLUICE_REPLICA_DATA "$REPLICA_DATA"
+    # The local PgBouncer, when one runs (the tests' second pass goes through it).
+    if pgbouncer_running; then q SLUICE_PGBOUNCER_URL "$LOCAL_PGBOUNCER_URL"; fi
   fi
   if [ -z "${SLUICE_REDIS_URL:-}" ]; then
     q SLUICE_REDIS_SERVER "$(command -v redis-server || true)"
@@ -720,10 +824,11 @@ cmd_env() {
 
 usage() {
   cat <<EOF
-usage: sluice services up|down|status [--quiet] [--replica]
+usage: sluice services up|down|status [--quiet] [--replica] [--pgbouncer]
   up       install what is missing (root: apt), start PostgreSQL $PG_PORT and Redis $REDIS_PORT;
-           with --replica also a streaming replica of it (pg_basebackup -R) on $REPLICA_PORT
-  down     stop both
+           with --replica also a streaming replica of it (pg_basebackup -R) on $REPLICA_PORT;
+           with --pgbouncer also PgBouncer (apt) in transaction mode in front of it on $PGBOUNCER_PORT
+  down     stop them all
   status   running/stopped for each; exit 0 when both run, 3 otherwise
   env      print the export lines the launcher uses
   pg-stop | pg-start | redis-stop | redis-start | replica-stop | replica-start
@@ -740,6 +845,7 @@ main() {
     case "$a" in
       --quiet|-q) QUIET=1 ;;
       --replica) WITH_REPLICA=1 ;;
+      --pgbouncer) WITH_PGBOUNCER=1 ;;
       *) usage >&2; die "unknown option: $a" ;;
     esac
   done

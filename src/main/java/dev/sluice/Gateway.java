@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.advice.AdvisorVerticle;
 import dev.sluice.bus.RecordCodec;
 import dev.sluice.cache.CacheVerticle;
 import dev.sluice.cache.ResponseCache;
@@ -98,6 +99,7 @@ public final class Gateway {
               .onSuccess(embeddings::set)
               .compose(x -> deploy(vertx, ids, () -> new MetricsVerticle(metrics, config, catalog.all().keySet()), 1)
               .compose(v -> deploy(vertx, ids, () -> new CacheVerticle(cache, config.apiKeys()), 1))
+              .compose(v -> deploy(vertx, ids, () -> new AdvisorVerticle(config, catalog, registry), 1))
               .compose(v -> replicas.size() == 0 ? Future.<Void>succeededFuture()
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), pgInstances(config)))

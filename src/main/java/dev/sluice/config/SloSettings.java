@@ -48,7 +48,7 @@ public record SloSettings(int tickMs, List<Integer> windowsSeconds, int slowQuer
     return v;
   }
 
-  private static double ratio(Settings s, String name, double dflt) {
+  static double ratio(Settings s, String name, double dflt) {
     double v = decimal(s, name, dflt);
     if (v < 0 || v > 1) throw new ConfigException(s.key(name) + ": must be between 0 and 1, got " + v);
     return v;

@@ -38,8 +38,15 @@ public record SluiceConfig(
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs,
                      boolean inProcess) {}
 
+  /**
+   * @param pgbouncer {@code url} goes through a transaction pooler (PgBouncer in transaction mode): no session
+   *     settings at connect, unnamed statements, settings per transaction (see Database)
+   * @param directUrl straight to PostgreSQL, for start-up and maintenance work that needs a session of its own
+   *     (migrations, schema checks, the demo load, database gauges); empty: {@code url}
+   */
   public record Pg(String url, int verticleInstances, int poolSize, int pipeliningLimit, int maxWaitQueueSize,
-                   int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas) {}
+                   int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas,
+                   boolean pgbouncer, String directUrl) {}
 
   /**
    * Streaming replicas that serve reads. {@code pollMs}: how often each one's replay position is
@@ -103,8 +110,15 @@ public record SluiceConfig(
         p.integer("connectionTimeoutMs", 2000, 1, 600_000),
         p.integer("statementTimeoutMs", 5000, 1, 3_600_000),
         p.integer("preparedStatementCacheSize", 512, 0, 100_000),
-        replicas(p.child("replicas")));
+        replicas(p.child("replicas")),
+        p.bool("pgbouncer", false),
+        java.util.Objects.requireNonNullElse(p.optionalString("directUrl"), ""));
     checkUrl("pg.url", pg.url(), "postgresql", "postgres");
+    if (!pg.directUrl().isEmpty()) checkUrl("pg.directUrl", pg.directUrl(), "postgresql", "postgres");
+    if (pg.pgbouncer() && pg.directUrl().isEmpty()) {
+      throw new ConfigException("pg.directUrl: is required with pg.pgbouncer (migrations, the demo load and the "
+          + "database gauges need a session of their own, straight to PostgreSQL)");
+    }
 
     Settings r = root.child("redis");
     Redis redis = new Redis(

@@ -1,12 +1,15 @@
 package dev.sluice.data;
 
 import dev.sluice.config.SluiceConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 
 import java.util.concurrent.TimeUnit;
 
@@ -30,17 +33,47 @@ public final class Database {
 
   /** The same options for another server of the same database: a streaming replica. */
   public static PgConnectOptions connectOptions(SluiceConfig.Pg pg, String url, int statementTimeoutMs) {
-    return PgConnectOptions.fromUri(url)
+    PgConnectOptions o = PgConnectOptions.fromUri(url)
         .setPipeliningLimit(pg.pipeliningLimit())
         .setCachePreparedStatements(pg.preparedStatementCacheSize() > 0)
         .setPreparedStatementCacheMaxSize(Math.max(1, pg.preparedStatementCacheSize()))
-        // Applies to every statement on the connection: the per-request bound (-> 504).
-        .addProperty("statement_timeout", String.valueOf(statementTimeoutMs))
         .addProperty("application_name", "sluice")
         // Every statement reaches the tracing SPI, where the metrics verticle times it (slow-query log).
         .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.ALWAYS)
         // JSON built in PostgreSQL renders timestamps in the session zone: make it UTC everywhere.
+        // (PgBouncer tracks TimeZone and application_name per client, so these two are safe behind it.)
         .addProperty("TimeZone", "UTC");
+    if (pg.pgbouncer() && !url.equals(directUrl(pg))) return behindPgBouncer(o);
+    // Applies to every statement on the connection: the per-request bound (-> 504).
+    return o.addProperty("statement_timeout", String.valueOf(statementTimeoutMs));
+  }
+
+  /**
+   * Behind a transaction pooler a client connection is no session: each transaction may run on
+   * another server connection. So no settings at connect beyond those PgBouncer tracks per client
+   * (it refuses the others), no named prepared statements (Vert.x's layer-7 proxy mode sends
+   * unnamed ones, as PgBouncer before 1.21 requires), one statement in flight per connection, and
+   * per-transaction settings through {@link #localSettings}. The statement timeout of statements
+   * outside a transaction is the server's (PgBouncer's connect_query or the role's default).
+   */
+  private static PgConnectOptions behindPgBouncer(PgConnectOptions o) {
+    return o.setUseLayer7Proxy(true).setCachePreparedStatements(false).setPipeliningLimit(1);
+  }
+
+  /** Where start-up and maintenance work connects: straight to PostgreSQL, past any pooler. */
+  public static String directUrl(SluiceConfig.Pg pg) {
+    return pg.directUrl().isEmpty() ? pg.url() : pg.directUrl();
+  }
+
+  /**
+   * The settings a transaction must make for itself when no session carries them (behind PgBouncer):
+   * {@code set_config('statement_timeout', $1, true)}, i.e. SET LOCAL, ending with the transaction.
+   * Nothing otherwise (the connection was started with them).
+   */
+  public static Future<Void> localSettings(SqlConnection conn, SluiceConfig.Pg pg) {
+    if (!pg.pgbouncer()) return Future.succeededFuture();
+    return conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
+        .execute(Tuple.of(String.valueOf(pg.statementTimeoutMs()))).mapEmpty();
   }
 
   /** Pool options with the configured bounds on waiting: every pool of the gateway uses these. */
@@ -85,7 +118,7 @@ public final class Database {
   public static Pool maintenancePool(Vertx vertx, SluiceConfig.Pg pg) {
     return PgBuilder.pool()
         .with(poolOptions(pg, 2, "sluice-maintenance").setConnectionTimeout(Math.max(pg.connectionTimeoutMs(), 30_000)))
-        .connectingTo(connectOptions(pg, 0))
+        .connectingTo(connectOptions(pg, directUrl(pg), 0))
         .using(vertx)
         .build();
   }

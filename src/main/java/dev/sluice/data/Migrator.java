@@ -14,7 +14,8 @@ public final class Migrator {
   private Migrator() {}
 
   public static Future<Integer> migrate(Vertx vertx, SluiceConfig.Pg pg) {
-    PgConnectOptions o = PgConnectOptions.fromUri(pg.url());
+    // Straight to PostgreSQL: Flyway's lock and its transactions want a session, not a pooler's.
+    PgConnectOptions o = PgConnectOptions.fromUri(Database.directUrl(pg));
     String jdbc = "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
     return vertx.executeBlocking(() -> Flyway.configure()
         .dataSource(jdbc, o.getUser(), o.getPassword() == null ? "" : o.getPassword())

@@ -111,8 +111,10 @@ public final class ErrorMapper {
     if (t instanceof ReplyException re) return fromReply(re);
     if (t instanceof PgException pg) return fromSqlState(pg.getSqlState());
     if (t instanceof ConnectionPoolTooBusyException) return ApiError.overloaded();
-    if (t instanceof TimeoutException) {
-      // The pool's "timeout waiting for a connection": the database is saturated, not broken.
+    if (t instanceof TimeoutException || (t instanceof io.vertx.core.VertxException vx && vx.getMessage() != null
+        && vx.getMessage().startsWith("Timeout waiting for connection"))) {
+      // The pool's "timeout waiting for a connection" (a VertxException in Vert.x 5): the database is
+      // saturated, not broken.
       return ApiError.overloaded();
     }
     // A dropped, reset or refused connection (a restart, a network cut) is the database being away.

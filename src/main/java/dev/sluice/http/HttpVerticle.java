@@ -109,6 +109,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/admin/explain/:resource").handler(ctx -> forward(ctx, Addresses.ADMIN_EXPLAIN, null));
     router.get("/admin/vector").handler(ctx -> forward(ctx, dev.sluice.vector.VectorVerticle.ADMIN_VECTOR, null));
     MaintenanceRoutes.mount(router, vertx, delivery);
+    AdviceRoutes.mount(router, vertx, delivery);
 
     router.get("/v1/:resource").handler(ctx -> forward(ctx, Addresses.READ, null));
     router.get("/v1/:resource/changes").handler(ChangeStream.handler(vertx, catalog, feed, Auth::principal));

@@ -1,7 +1,10 @@
 package dev.sluice.metrics;
 
 import dev.sluice.bus.LocalCalls;
+import dev.sluice.alerts.AlertWebhooks;
+import dev.sluice.alerts.Severity;
 import dev.sluice.bus.Addresses;
+import dev.sluice.config.OpsSettings;
 import dev.sluice.config.SloSettings;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
@@ -41,6 +44,8 @@ public final class MetricsVerticle extends VerticleBase {
   private OperationObserver observer;
   private SloEvaluator evaluator;
   private Pool diagnosticsPool;
+  private DatabaseGauges databaseGauges;
+  private AlertWebhooks webhooks;
   private long timer;
 
   public MetricsVerticle(Metrics metrics, SluiceConfig config, Set<String> resources) {
@@ -75,9 +80,15 @@ public final class MetricsVerticle extends VerticleBase {
     }
     diagnosticsPool = Database.pool(vertx, config.pg(), 2, "sluice-diagnostics");
     Diagnostics diagnostics = new Diagnostics(diagnosticsPool);
+    OpsSettings ops = OpsSettings.from(config);
+    databaseGauges = new DatabaseGauges(vertx, config.pg(), ops.database(), registry);
+    databaseGauges.start();
+    evaluator.extraThresholds(databaseGauges::thresholds);
+    webhooks = new AlertWebhooks(vertx, ops.delivery(), registry);
     tick(); // /admin/slo has a report from the first moment
     timer = vertx.setPeriodic(slo.tickMs(), id -> tick());
     List<Future<?>> ready = new ArrayList<>();
+    ready.add(webhooks.start());
     for (String resource : resources) {
       ready.add(vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES_PREFIX + resource,
           m -> observer.recordChange(resource, m.body())).completion());
@@ -110,6 +121,7 @@ public final class MetricsVerticle extends VerticleBase {
       }
     });
     for (JsonObject transition : e.transitions()) {
+      transition.put("severity", Severity.of(transition));
       LOG.warning("alert: " + transition.getString("kind") + " " + transition.getString("name") + " is now "
           + transition.getString("status"));
       vertx.eventBus().publish(Addresses.ALERTS, transition);
@@ -125,7 +137,7 @@ public final class MetricsVerticle extends VerticleBase {
   /** In use over capacity of the request path's SQL pools (vertx_pool_ratio is per pool). */
   private static double poolUtilisation(MeterRegistry registry) {
     return registry.find("vertx.pool.ratio").tag("pool_type", "sql").gauges().stream()
-        .filter(g -> !"sluice-diagnostics".equals(g.getId().getTag("pool_name")))
+        .filter(g -> !String.valueOf(g.getId().getTag("pool_name")).startsWith(DatabaseGauges.POOL_PREFIX))
         .mapToDouble(Gauge::value).filter(v -> !Double.isNaN(v)).max().orElse(0);
   }
 
@@ -157,6 +169,10 @@ public final class MetricsVerticle extends VerticleBase {
     vertx.cancelTimer(timer);
     if (observer != null) observer.uninstall(LocalCalls.of(vertx));
     metrics.sql().detach();
-    return diagnosticsPool == null ? Future.succeededFuture() : diagnosticsPool.close();
+    List<Future<?>> closing = new ArrayList<>();
+    if (diagnosticsPool != null) closing.add(diagnosticsPool.close());
+    if (databaseGauges != null) closing.add(databaseGauges.stop());
+    if (webhooks != null) closing.add(webhooks.stop());
+    return Future.join(closing);
   }
 }

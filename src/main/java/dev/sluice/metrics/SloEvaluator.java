@@ -40,6 +40,16 @@ public final class SloEvaluator {
   /** The report of one evaluation and the transitions it found. */
   public record Evaluation(JsonObject report, List<JsonObject> transitions) {}
 
+  /** A further threshold evaluated with the built-in ones (value null: no data). */
+  public record Threshold(String name, String unit, Double value, double limit, boolean above) {}
+
+  private Supplier<List<Threshold>> extra = List::of;
+
+  /** Thresholds read afresh at every evaluation (the database gauges'), alerting like the others. */
+  public synchronized void extraThresholds(Supplier<List<Threshold>> thresholds) {
+    extra = thresholds;
+  }
+
   public SloEvaluator(SloSettings settings, WindowedStats stats, SlowQueries slow, LongSupplier clock,
                       LongSupplier cacheHits, LongSupplier cacheMisses, DoubleSupplier poolUtilisation,
                       Supplier<Double> replicaLagMs) {
@@ -95,6 +105,7 @@ public final class SloEvaluator {
     WindowedStats.Snapshot all = stats.snapshot(ops, primary);
     alerts.add(threshold("error-rate", "ratio", all.count() == 0 ? null : (double) all.errors() / all.count(), a.errorRate(),
         true, transitions, now));
+    for (Threshold t : extra.get()) alerts.add(threshold(t.name(), t.unit(), t.value(), t.limit(), t.above(), transitions, now));
 
     latest = new JsonObject().put("targets", targets).put("alerts", alerts)
         .put("slowQueries", slow.recent(10)).put("evaluatedAt", java.time.Instant.ofEpochMilli(now).toString());

@@ -43,7 +43,8 @@ public final class SqlObserver implements VertxTracer<Object, SqlObserver.Starte
   @Override
   public <R> Started sendRequest(Context context, SpanKind kind, TracingPolicy policy, R request, String operation,
                                  BiConsumer<String, String> headers, TagExtractor<R> tagExtractor) {
-    if (stats == null) return null;
+    // IGNORE: the gateway's own observers (replica monitor, database gauges, advisor) are not its work.
+    if (stats == null || policy == TracingPolicy.IGNORE) return null;
     // Walk the tags rather than extract() them: that would build a map for every statement.
     for (int i = 0, n = tagExtractor.len(request); i < n; i++) {
       String name = tagExtractor.name(request, i);

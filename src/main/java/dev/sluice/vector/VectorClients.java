@@ -8,6 +8,9 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 
+import java.util.ArrayList;
+import java.util.List;
+
 
 /**
  * The search connections. Each one starts its session with the configured knobs as defaults
@@ -20,14 +23,33 @@ final class VectorClients {
   private VectorClients() {}
 
   static PgConnectOptions connectOptions(SluiceConfig.Pg pg, String url, VectorSettings s) {
-    return Database.connectOptions(pg, url, pg.statementTimeoutMs())
-        .addProperty("hnsw.ef_search", Integer.toString(s.efSearch().dflt()))
-        .addProperty("hnsw.iterative_scan", s.iterativeScan())
-        .addProperty("hnsw.max_scan_tuples", Integer.toString(s.maxScanTuples()))
-        .addProperty("ivfflat.probes", Integer.toString(s.probes().dflt()))
-        .addProperty("ivfflat.iterative_scan", s.ivfflatIterativeScan())
-        .addProperty("ivfflat.max_probes", Integer.toString(s.maxProbes()))
+    PgConnectOptions o = Database.connectOptions(pg, url, pg.statementTimeoutMs())
         .addProperty("application_name", "sluice-vector");
+    // Behind PgBouncer a connection is no session: each search sets them itself (sessionKnobs).
+    if (!pg.pgbouncer()) defaults(s).forEach(k -> o.addProperty(k.name(), k.value()));
+    return o;
+  }
+
+  /** The configured knobs every search starts from. */
+  private static List<VectorSearch.Knob> defaults(VectorSettings s) {
+    return List.of(
+        new VectorSearch.Knob("hnsw.ef_search", Integer.toString(s.efSearch().dflt())),
+        new VectorSearch.Knob("hnsw.iterative_scan", s.iterativeScan()),
+        new VectorSearch.Knob("hnsw.max_scan_tuples", Integer.toString(s.maxScanTuples())),
+        new VectorSearch.Knob("ivfflat.probes", Integer.toString(s.probes().dflt())),
+        new VectorSearch.Knob("ivfflat.iterative_scan", s.ivfflatIterativeScan()),
+        new VectorSearch.Knob("ivfflat.max_probes", Integer.toString(s.maxProbes())));
+  }
+
+  /**
+   * What every search must set in its own transaction because no session carries it: behind
+   * PgBouncer the configured knobs and the statement timeout; nothing otherwise.
+   */
+  static List<VectorSearch.Knob> sessionKnobs(SluiceConfig.Pg pg, VectorSettings s) {
+    if (!pg.pgbouncer()) return List.of();
+    List<VectorSearch.Knob> out = new ArrayList<>(defaults(s));
+    out.add(new VectorSearch.Knob("statement_timeout", Integer.toString(pg.statementTimeoutMs())));
+    return List.copyOf(out);
   }
 
   /**

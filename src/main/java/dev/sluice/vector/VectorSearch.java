@@ -32,15 +32,18 @@ final class VectorSearch {
   private final SqlClient client;
   private final Pool pool;
   private final Embeddings embeddings;
+  /** Set by every search in its own transaction when no session carries them (behind PgBouncer); else empty. */
+  private final List<Knob> sessionKnobs;
 
   VectorSearch(Catalog catalog, VectorSettings settings, VectorIndexes.Columns columns, SqlClient client, Pool pool,
-               Embeddings embeddings) {
+               Embeddings embeddings, List<Knob> sessionKnobs) {
     this.embeddings = embeddings;
     this.catalog = catalog;
     this.settings = settings;
     this.columns = columns;
     this.client = client;
     this.pool = pool;
+    this.sessionKnobs = sessionKnobs;
   }
 
   /** One session setting for one query: a GUC name (a constant of this class) and its value. */
@@ -84,7 +87,7 @@ final class VectorSearch {
   Future<RowSet<Row>> run(SearchRequest q, SearchSql.Statement s) {
     List<Knob> knobs = knobs(q);
     Tuple params = s.params().tuple();
-    if (knobs.isEmpty()) return client.preparedQuery(s.sql()).execute(params);
+    if (knobs.isEmpty() && sessionKnobs.isEmpty()) return client.preparedQuery(s.sql()).execute(params);
     return withKnobs(knobs, conn -> conn.preparedQuery(s.sql()).execute(params));
   }
 
@@ -117,7 +120,15 @@ final class VectorSearch {
    * set_config with is_local = true, values bound). The settings statement and the work are pipelined
    * on the connection; commit or rollback follows the work's future, and ends the settings with it.
    */
-  <T> Future<T> withKnobs(List<Knob> knobs, Function<SqlConnection, Future<T>> work) {
+  <T> Future<T> withKnobs(List<Knob> own, Function<SqlConnection, Future<T>> work) {
+    List<Knob> knobs = own;
+    if (!sessionKnobs.isEmpty()) {
+      // The defaults first, then the query's own over them (one set_config per name).
+      java.util.Map<String, Knob> merged = new java.util.LinkedHashMap<>();
+      for (Knob k : sessionKnobs) merged.put(k.name(), k);
+      for (Knob k : own) merged.put(k.name(), k);
+      knobs = new ArrayList<>(merged.values());
+    }
     StringBuilder sql = new StringBuilder("SELECT ");
     List<Object> values = new ArrayList<>(knobs.size() * 2);
     for (int i = 0; i < knobs.size(); i++) {

@@ -52,6 +52,7 @@ public final class VectorVerticle extends VerticleBase {
     clients.add(pool);
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
+    List<VectorSearch.Knob> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
     return VectorIndexes.verify(client, catalog, settings).compose(columns -> {
       List<VectorSearch> onReplicas = new ArrayList<>();
       for (String url : config.pg().replicas().urls()) {
@@ -59,10 +60,10 @@ public final class VectorVerticle extends VerticleBase {
         Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
         clients.add(replicaClient);
         clients.add(replicaPool);
-        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings));
+        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings, sessionKnobs));
       }
       ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
-          new VectorSearch(catalog, settings, columns, client, pool, embeddings), onReplicas);
+          new VectorSearch(catalog, settings, columns, client, pool, embeddings, sessionKnobs), onReplicas);
       VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
       return Future.all(
           BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),

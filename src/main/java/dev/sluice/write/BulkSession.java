@@ -82,9 +82,10 @@ final class BulkSession {
         })
         .compose(tx -> {
           s.tx = tx;
-          return s.key == null ? Future.<Idempotency.Claim>succeededFuture(null)
-              : Idempotency.claim(s.conn, s.tenant, s.key, owner.settings.idempotencyTtlSeconds());
+          return dev.sluice.data.Database.localSettings(s.conn, owner.config.pg());
         })
+        .compose(v -> s.key == null ? Future.<Idempotency.Claim>succeededFuture(null)
+            : Idempotency.claim(s.conn, s.tenant, s.key, owner.settings.idempotencyTtlSeconds()))
         .compose(claim -> {
           s.claim = claim;
           if (claim != null && !claim.owned()) {

@@ -334,12 +334,12 @@ public final class WriteVerticle extends VerticleBase {
    */
   Future<Buffer> transact(long tenant, String key, byte[] hash, BiFunction<SqlConnection, Changes, Future<Buffer>> work) {
     Changes changes = new Changes(settings.changeIdsCap());
-    return Tx.run(pool, conn -> {
+    return Tx.run(pool, conn -> Database.localSettings(conn, config.pg()).compose(v -> {
       if (key == null) return work.apply(conn, changes);
       return Idempotency.claim(conn, tenant, key, settings.idempotencyTtlSeconds()).compose(claim -> claim.owned()
           ? work.apply(conn, changes).compose(body -> Idempotency.complete(conn, tenant, key, hash, body).map(body))
           : Future.succeededFuture(claim.replay(hash)));
-    }).compose(body -> changes.publish(vertx.eventBus(), fence).map(body));
+    })).compose(body -> changes.publish(vertx.eventBus(), fence).map(body));
   }
 
   /**

@@ -68,6 +68,8 @@ class ErrorMapperTest {
     assertEquals("overloaded", busy.code());
     assertEquals(1, busy.retryAfterSeconds());
     assertEquals("overloaded", ErrorMapper.map(new TimeoutException("waiting")).code());
+    // Vert.x 5's pool reports its acquisition timeout as a VertxException.
+    assertEquals(503, ErrorMapper.map(new io.vertx.core.VertxException("Timeout waiting for connection", true)).status());
   }
 
   @Test

@@ -49,10 +49,7 @@ class ReplicaIT {
 
   @BeforeAll
   static void start() {
-    String replicaUrl = System.getenv("SLUICE_REPLICA_URL");
-    if (replicaUrl == null) fail("SLUICE_REPLICA_URL is not set: run through ./sluice test, which starts the replica");
-    PgConnectOptions r = PgConnectOptions.fromUri(replicaUrl);
-    String url = "postgresql://" + r.getUser() + "@" + r.getHost() + ":" + r.getPort() + "/{database}";
+    String url = TestGateway.replicaUrl();
     JsonObject overrides = new JsonObject().put("pg", new JsonObject().put("replicas", new JsonObject()
         .put("urls", new JsonArray().add(url)).put("pollMs", 100).put("maxLagMs", 1000)));
     // The streaming replica is the project-local one: this class runs on the local primary whatever TestServices chose.

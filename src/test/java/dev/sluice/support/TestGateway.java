@@ -59,6 +59,50 @@ public final class TestGateway {
    */
   private static final JsonObject NO_RATE_LIMITS = new JsonObject().put("enabled", false);
 
+  /**
+   * True in the suite's second pass (the surefire execution "pgbouncer" sets sluice.test.pgbouncer):
+   * gateways then reach their database through the local PgBouncer in transaction mode
+   * (SLUICE_PGBOUNCER_URL, from ./sluice services up --pgbouncer), with pg.pgbouncer on.
+   */
+  public static boolean throughPgBouncer() {
+    return Boolean.getBoolean("sluice.test.pgbouncer");
+  }
+
+  /** The pg section a gateway on {@code dbUrl} gets: straight to it, or through PgBouncer in the second pass. */
+  static JsonObject pgSection(String dbUrl) {
+    JsonObject pg = new JsonObject().put("url", dbUrl);
+    if (!throughPgBouncer()) return pg;
+    String bouncer = System.getenv("SLUICE_PGBOUNCER_URL");
+    if (bouncer == null || bouncer.isEmpty()) {
+      throw new IllegalStateException("sluice.test.pgbouncer is set but SLUICE_PGBOUNCER_URL is not: "
+          + "run the tests with ./sluice test (it starts PgBouncer: ./sluice services up --pgbouncer)");
+    }
+    PgConnectOptions b = PgConnectOptions.fromUri(bouncer);
+    PgConnectOptions d = PgConnectOptions.fromUri(dbUrl);
+    return pg.put("url", "postgresql://" + d.getUser() + "@" + b.getHost() + ":" + b.getPort() + "/" + d.getDatabase())
+        .put("pgbouncer", true).put("directUrl", dbUrl);
+  }
+
+  /** This gateway's connection settings (url, and pgbouncer / directUrl in the second pass), for configs beside it. */
+  public JsonObject pgOverrides() {
+    JsonObject pg = new JsonObject().put("url", config.pg().url());
+    if (config.pg().pgbouncer()) pg.put("pgbouncer", true).put("directUrl", config.pg().directUrl());
+    return pg;
+  }
+
+  /**
+   * The local streaming replica's URL for the database a test gateway makes ("{database}" is filled
+   * in by {@link #start}); fails when ./sluice test did not start the replica.
+   */
+  public static String replicaUrl() {
+    String replicaUrl = System.getenv("SLUICE_REPLICA_URL");
+    if (replicaUrl == null) {
+      throw new AssertionError("SLUICE_REPLICA_URL is not set: run through ./sluice test, which starts the replica");
+    }
+    PgConnectOptions r = PgConnectOptions.fromUri(replicaUrl);
+    return "postgresql://" + r.getUser() + "@" + r.getHost() + ":" + r.getPort() + "/{database}";
+  }
+
   public static String basePgUrl() {
     return TestServices.get().pgUrl();
   }
@@ -87,7 +131,12 @@ public final class TestGateway {
     String dbUrl = "postgresql://" + base.getUser() + "@" + base.getHost() + ":" + base.getPort() + "/" + database;
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", new JsonObject().put("url", dbUrl).put("verticleInstances", 0).put("poolSize", 2))
+        // One Postgres verticle per event loop (HTTP reads call the one on their own loop); behind PgBouncer
+        // a connection has one statement in flight instead of a pipeline, which 4 x 2 connections allow.
+        .put("pg", pgSection(dbUrl).put("verticleInstances", 0).put("poolSize", 2))
+        // The database gauges poll once at start, then not during a test (tests that count the statements
+        // of their own database in pg_stat_statements would see the polls); DatabaseOpsIT sets its own.
+        .put("database", new JsonObject().put("pollMs", 3_600_000))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("leads", 2000).put("documentsLimit", 1000)
             .put("documentsPath", documentsPath()))
@@ -129,14 +178,14 @@ public final class TestGateway {
     PrometheusMeterRegistry registry = metrics.registry();
     int port = freePort();
     JsonObject o = new JsonObject()
-        .put("pg", new JsonObject().put("url", first.config.pg().url()).put("verticleInstances", 1).put("poolSize", 2))
+        .put("pg", first.pgOverrides().put("verticleInstances", 1).put("poolSize", 2))
         .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("load", false))
         .put("rateLimits", NO_RATE_LIMITS.copy());
     ConfigLoader.deepMerge(o, overrides == null ? new JsonObject() : overrides);
     return newVertx(metrics, cluster).compose(vertx -> {
       Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
-          .connectingTo(PgConnectOptions.fromUri(first.config.pg().url())).using(vertx).build();
+          .connectingTo(PgConnectOptions.fromUri(dev.sluice.data.Database.directUrl(first.config.pg()))).using(vertx).build();
       return ConfigLoader.load(vertx, Map.of("SLUICE_CONFIG", "conf/sluice.yaml", "SLUICE_REDIS_URL", first.services.redisUrl()), o)
           .compose(config -> Gateway.start(vertx, config, metrics)
               .map(g -> new TestGateway(vertx, registry, g, config, null, port, db, first.services)));
@@ -153,7 +202,9 @@ public final class TestGateway {
     action.run();
     return Http.await(db.query("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
         + "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        + "AND query NOT ILIKE '%pg_stat_statements%'").execute()).iterator().next().getLong(0);
+        + "AND query NOT ILIKE '%pg_stat_statements%' "
+        // Behind PgBouncer its connect_query (SET statement_timeout) runs on each new server connection.
+        + "AND query NOT ILIKE 'SET %'").execute()).iterator().next().getLong(0);
   }
 
   public static String documentsPath() {

@@ -302,26 +302,36 @@ class VectorIT {
     Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings, 1);
     try {
       VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(client, gw.gateway.catalog(), settings));
-      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one, null);
-      assertEquals(dflt, show(one), "the configured default is the session's own setting");
+      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one, null,
+          VectorClients.sessionKnobs(gw.config.pg(), settings));
+      // Outside a search a connection has the configured default as its session's own setting; behind
+      // PgBouncer no session is the gateway's, so it has the server's, and every search sets the default itself.
+      String outside = gw.config.pg().pgbouncer() ? show(gw.db) : dflt;
+      String scanOutside = gw.config.pg().pgbouncer() ? Http.await(gw.db.query("SHOW hnsw.iterative_scan").execute()
+          .map(rs -> rs.iterator().next().getString(0))) : "relaxed_order";
+      assertEquals(outside, show(one), "the configured default is the session's own setting");
+      if (gw.config.pg().pgbouncer()) {
+        assertEquals(dflt, Http.await(search.withKnobs(List.of(),
+            c -> c.query("SHOW hnsw.ef_search").execute().map(rs -> rs.iterator().next().getString(0)))));
+      }
 
       String inside = Http.await(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "321")),
           c -> c.query("SHOW hnsw.ef_search").execute().map(rs -> rs.iterator().next().getString(0))));
       assertEquals("321", inside, "SET LOCAL applies inside the query's transaction");
-      assertEquals(dflt, show(one), "and ends with it");
+      assertEquals(outside, show(one), "and ends with it");
 
       // a real search with its own efSearch, on the same single connection
       Buffer body = Http.await(search.search(new DataRequest("documents", 1, null, new JsonObject(),
           Buffer.buffer("{\"vector\":" + vec(queries[2]) + ",\"k\":3,\"efSearch\":321}"), true)));
       assertEquals(3, new JsonObject(body).getJsonArray("data").size());
-      assertEquals(dflt, show(one));
+      assertEquals(outside, show(one));
 
       // a query that fails inside the transaction: rolled back, the setting goes with it
       Throwable failed = Http.awaitFailure(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "222")),
           c -> c.query("SELECT 1 / 0").execute()));
       assertNotNull(failed);
-      assertEquals(dflt, show(one));
-      assertEquals("relaxed_order", Http.await(one.query("SHOW hnsw.iterative_scan").execute()
+      assertEquals(outside, show(one));
+      assertEquals(scanOutside, Http.await(one.query("SHOW hnsw.iterative_scan").execute()
           .map(rs -> rs.iterator().next().getString(0))));
     } finally {
       Http.await(client.close());
@@ -387,7 +397,9 @@ class VectorIT {
     assertTrue(notes.getJsonObject("planner").getBoolean("usesIndex"), notes.encode());
     assertEquals("ivfflat", byResource.get("clips").getJsonObject("index").getString("type"));
     assertEquals(20, byResource.get("clips").getJsonObject("index").getJsonObject("parameters").getInteger("lists"));
-    assertEquals(String.valueOf(settings().efSearch().dflt()), report.getJsonObject("session").getString("hnsw.ef_search"));
+    // Behind PgBouncer a bare connection has the server's setting (each search sets the default itself).
+    assertEquals(gw.config.pg().pgbouncer() ? show(gw.db) : String.valueOf(settings().efSearch().dflt()),
+        report.getJsonObject("session").getString("hnsw.ef_search"));
     assertNull(byResource.get("leads"));
   }
 
@@ -395,7 +407,7 @@ class VectorIT {
   @DisplayName("a metric whose operator does not match the index's operator class stops the start")
   void operatorClassMismatch() {
     JsonObject overrides = new JsonObject()
-        .put("pg", new JsonObject().put("url", gw.config.pg().url()).put("verticleInstances", 1).put("poolSize", 1))
+        .put("pg", gw.pgOverrides().put("verticleInstances", 1).put("poolSize", 1))
         .put("http", new JsonObject().put("port", 1).put("host", "127.0.0.1").put("instances", 1))
         .put("demo", new JsonObject().put("load", false))
         .put("resources", resources().put("mismatched", new JsonObject().put("table", "mismatched").put("primaryKey", "id")
