@@ -59,6 +59,12 @@ final class ApiRoutes {
         .query("analyze", type("boolean"), "Run it (EXPLAIN ANALYZE, BUFFERS).")
         .ok(any, "resource, sql, parameters, analyze, plan").errors(400, 404);
     ops.add(explain);
+    ops.add(admin("/admin/advice", "Maintenance advice: each item with why, its numbers and the SQL to apply"));
+    ops.add(Operation.of("POST", "/admin/advice/apply").summary("admin", "Apply one advice item (analyze and vacuum only)",
+            "Other kinds: 400 with their SQL; an id not in the current advice: 404.").access(Access.ADMIN)
+        .body("application/json", type("object").put("required", new JsonArray().add("id"))
+            .put("properties", new JsonObject().put("id", type("string"))), null)
+        .ok(new JsonObject(), "What was run").errors(400, 404, 503, 504));
     ops.add(admin("/admin/maintenance", "Materialized views (generation, age, last refresh) and time partitions"));
     ops.add(adminAction("/admin/refresh/{resource}", catalog, "Refresh a materialized view now (REFRESH ... CONCURRENTLY)",
         "409 while another gateway refreshes it; 400 for a resource that is not a materialized view."));
