@@ -100,7 +100,9 @@ public final class MaintenanceVerticle extends VerticleBase {
   public Future<?> start() {
     pool = PgBuilder.pool()
         .with(Database.poolOptions(config.pg(), 2, "sluice-maintenance-jobs"))
-        .connectingTo(Database.connectOptions(config.pg(), settings.statementTimeoutMs())
+        // Straight to PostgreSQL, like migrations: its session settings (lock_timeout) are refused by
+        // PgBouncer in transaction mode, and refreshes and DDL want no pooler in between.
+        .connectingTo(Database.connectOptions(config.pg(), Database.directUrl(config.pg()), settings.statementTimeoutMs())
             .addProperty("lock_timeout", String.valueOf(settings.lockTimeoutMs())))
         .using(vertx)
         .build();
