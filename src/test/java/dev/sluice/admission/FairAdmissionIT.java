@@ -68,16 +68,7 @@ class FairAdmissionIT {
   }
 
   static void awaitTrue(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    dev.sluice.support.Poll.until(what, 30_000, condition);
   }
 
   static String ndjson(String title, int n) {

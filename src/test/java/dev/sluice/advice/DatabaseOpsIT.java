@@ -72,12 +72,8 @@ class DatabaseOpsIT {
     if (hookVertx != null) Http.await(hookVertx.close());
   }
 
-  static void waitFor(BooleanSupplier condition, long millis, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + millis;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      Thread.sleep(50);
-    }
+  static void waitFor(BooleanSupplier condition, long millis, String what) {
+    dev.sluice.support.Poll.until(what, millis, condition);
   }
 
   static Double gauge(String metrics, String series) {

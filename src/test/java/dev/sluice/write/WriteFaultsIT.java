@@ -53,11 +53,7 @@ class WriteFaultsIT {
   }
 
   static void awaitTrue(String what, java.util.function.BooleanSupplier condition, long timeoutMs) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      sleep(20);
-    }
+    dev.sluice.support.Poll.until(what, timeoutMs, condition);
   }
 
   static void sleep(long ms) {
