@@ -162,7 +162,8 @@ public final class HttpVerticle extends VerticleBase {
     DataRequest req = new DataRequest(ctx.pathParam("resource"), p.tenant(), id, writeQuery(ctx, address),
         ctx.body() == null ? null : ctx.body().buffer(), true, noCache, p.role());
     var op = local == null ? null : local.onThisThread(address);
-    Future<Object> result = op != null ? local.call(address, op, req).map(r -> r)
+    // The in-process call answers the reply itself; the bus answers a message holding it.
+    Future<?> result = op != null ? local.call(address, op, req)
         : vertx.eventBus().<Object>request(address, req, delivery).map(Message::body);
     result.onComplete(ar -> {
       if (ar.failed()) {
