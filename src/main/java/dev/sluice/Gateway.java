@@ -102,7 +102,7 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new AdvisorVerticle(config, catalog, registry), 1))
               .compose(v -> replicas.size() == 0 ? Future.<Void>succeededFuture()
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
-              .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), pgInstances(config)))
+              .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), config.pg().instances()))
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas, embeddings.get()), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
@@ -144,11 +144,6 @@ public final class Gateway {
   private static Future<Void> loadDocuments(Vertx vertx, SluiceConfig config) {
     Pool pool = Database.maintenancePool(vertx, config.pg());
     return DemoLoader.loadDocumentsIfEmpty(vertx, pool, config.demo()).eventually(pool::close);
-  }
-
-  /** One per event loop by default, so every HTTP loop has the read operations in-process. */
-  private static int pgInstances(SluiceConfig config) {
-    return config.pg().verticleInstances() > 0 ? config.pg().verticleInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   private static int httpInstances(SluiceConfig config) {

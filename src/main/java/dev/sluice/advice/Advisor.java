@@ -251,7 +251,7 @@ final class Advisor {
     long now = server.getLong(6);
     VectorSettings vector = VectorSettings.from(config);
     SluiceConfig.Pg pg = config.pg();
-    int reads = pg.verticleInstances() * pg.poolSize();
+    int reads = pg.instances() * pg.connectionsPerVerticle();
     int writes = config.writes().verticleInstances() * config.writes().poolSize();
     int search = vector.instances() * (vector.poolSize() + vector.txPoolSize());
     int own = 2 + 1 + 1 + (pg.replicas().urls().isEmpty() ? 0 : 1); // diagnostics, gauges, advice, replica monitor

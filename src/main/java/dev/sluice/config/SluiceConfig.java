@@ -39,14 +39,25 @@ public record SluiceConfig(
                      boolean inProcess) {}
 
   /**
+   * @param pointPoolSize connections per verticle instance of the point-read client (generic plans, see Database)
    * @param pgbouncer {@code url} goes through a transaction pooler (PgBouncer in transaction mode): no session
    *     settings at connect, unnamed statements, settings per transaction (see Database)
    * @param directUrl straight to PostgreSQL, for start-up and maintenance work that needs a session of its own
    *     (migrations, schema checks, the demo load, database gauges); empty: {@code url}
    */
-  public record Pg(String url, int verticleInstances, int poolSize, int pipeliningLimit, int maxWaitQueueSize,
+  public record Pg(String url, int verticleInstances, int poolSize, int pointPoolSize, int pipeliningLimit, int maxWaitQueueSize,
                    int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas,
-                   boolean pgbouncer, String directUrl) {}
+                   boolean pgbouncer, String directUrl) {
+    /** Postgres verticles deployed: one per event loop unless configured. */
+    public int instances() {
+      return verticleInstances > 0 ? verticleInstances : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    }
+
+    /** Connections each Postgres verticle opens to one server: its page client's and its point client's. */
+    public int connectionsPerVerticle() {
+      return poolSize + pointPoolSize;
+    }
+  }
 
   /**
    * Streaming replicas that serve reads. {@code pollMs}: how often each one's replay position is
@@ -105,6 +116,7 @@ public record SluiceConfig(
         p.string("url", null),
         p.integer("verticleInstances", 0, 0, 64),
         p.integer("poolSize", 2, 1, 500),
+        p.integer("pointPoolSize", 1, 1, 500),
         p.integer("pipeliningLimit", 256, 1, 100_000),
         p.integer("maxWaitQueueSize", 512, 0, 1_000_000),
         p.integer("connectionTimeoutMs", 2000, 1, 600_000),

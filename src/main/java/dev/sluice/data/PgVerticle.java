@@ -33,7 +33,8 @@ public final class PgVerticle extends VerticleBase {
   private final ResponseCache cache;
   private final ReplicaSet replicas;
   private SqlClient client;
-  private final List<SqlClient> replicaClients = new ArrayList<>();
+  /** The point-read clients and the replicas' clients, closed with the verticle. */
+  private final List<SqlClient> otherClients = new ArrayList<>();
 
   public PgVerticle(SluiceConfig config, Catalog catalog, ResponseCache cache, ReplicaSet replicas) {
     this.config = config;
@@ -45,12 +46,16 @@ public final class PgVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = Database.pipelinedClient(vertx, config.pg());
-    ReadSource primary = source(client);
+    SqlClient points = Database.pointClient(vertx, config.pg(), config.pg().url());
+    otherClients.add(points);
+    ReadSource primary = source(client, points);
     List<ReadSource> onReplicas = new ArrayList<>();
     for (String url : config.pg().replicas().urls()) {
       SqlClient replica = Database.replicaClient(vertx, config.pg(), url);
-      replicaClients.add(replica);
-      onReplicas.add(source(replica));
+      SqlClient replicaPoints = Database.pointClient(vertx, config.pg(), url);
+      otherClients.add(replica);
+      otherClients.add(replicaPoints);
+      onReplicas.add(source(replica, replicaPoints));
     }
     PageReader pages = primary.pages();
     CachedReads reads = new CachedReads(cache, new ReplicaRouter<>(replicas, primary, onReplicas));
@@ -69,9 +74,9 @@ public final class PgVerticle extends VerticleBase {
             .onFailure(err -> msg.reply(new JsonObject().put("ok", false)))).completion());
   }
 
-  private ReadSource source(SqlClient sql) {
-    return new ReadSource(new PageReader(catalog, config.reads(), sql),
-        new PointReader(catalog, sql, context, config.reads().coalesceMaxBatch()));
+  private ReadSource source(SqlClient pageSql, SqlClient pointSql) {
+    return new ReadSource(new PageReader(catalog, config.reads(), pageSql),
+        new PointReader(catalog, pointSql, context, config.reads().coalesceMaxBatch()));
   }
 
   /**
@@ -100,7 +105,7 @@ public final class PgVerticle extends VerticleBase {
     local.unregister(Addresses.GET);
     List<Future<Void>> closing = new ArrayList<>();
     if (client != null) closing.add(client.close());
-    replicaClients.forEach(c -> closing.add(c.close()));
+    otherClients.forEach(c -> closing.add(c.close()));
     return Future.join(closing);
   }
 }

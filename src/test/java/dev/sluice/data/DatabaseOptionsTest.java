@@ -48,4 +48,14 @@ class DatabaseOptionsTest {
     assertEquals("0", direct.getProperties().get("statement_timeout"));
     assertFalse(direct.getUseLayer7Proxy());
   }
+
+  @Test
+  @DisplayName("point reads: generic plans for the session, except behind PgBouncer (no session setting at connect)")
+  void pointReads() {
+    SluiceConfig.Pg direct = pg(false);
+    assertEquals("force_generic_plan", Database.pointConnectOptions(direct, direct.url()).getProperties().get("plan_cache_mode"));
+    assertNull(Database.connectOptions(direct).getProperties().get("plan_cache_mode"), "pages keep custom plans");
+    SluiceConfig.Pg bouncer = pg(true);
+    assertNull(Database.pointConnectOptions(bouncer, bouncer.url()).getProperties().get("plan_cache_mode"));
+  }
 }
