@@ -12,8 +12,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
 
 /**
  * Rows of point reads and pages as JSON, encoded in Java from plain columns, with embedded
@@ -26,9 +24,6 @@ import java.time.format.DateTimeFormatterBuilder;
  */
 final class JsonRows {
   private static final JsonFactory FACTORY = new JsonFactory();
-  /** PostgreSQL's JSON rendering of timestamptz: ISO local date-time and a +HH:MM offset (never Z). */
-  private static final DateTimeFormatter TIMESTAMPTZ = new DateTimeFormatterBuilder()
-      .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).appendOffset("+HH:MM", "+00:00").toFormatter();
 
   private JsonRows() {}
 
@@ -106,7 +101,7 @@ final class JsonRows {
     else if (v instanceof BigDecimal d) g.writeNumber(d);
     else if (v instanceof Double d) g.writeNumber(d);
     else if (v instanceof Float d) g.writeNumber(d);
-    else if (v instanceof OffsetDateTime t) g.writeString(TIMESTAMPTZ.format(t));
+    else if (v instanceof OffsetDateTime t) g.writeString(TimestampText.of(t));
     else if (v instanceof JsonObject || v instanceof JsonArray) g.writeRawValue(v.toString());
     else g.writeString(v.toString()); // dates, local timestamps, UUIDs, vectors: their text form, as PostgreSQL's JSON has it
   }
