@@ -85,6 +85,16 @@ final class Settings {
     }
   }
 
+  /** One of an enum's constants, written in lower case in the file. */
+  <E extends Enum<E>> E choice(String name, String dflt, Class<E> type, String allowed) {
+    String value = string(name, dflt);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key(name) + ": must be " + allowed + ", got '" + value + "'");
+    }
+  }
+
   boolean bool(String name, boolean dflt) {
     Object v = json.getValue(name);
     if (v == null) return dflt;

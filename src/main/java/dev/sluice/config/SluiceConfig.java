@@ -40,12 +40,14 @@ public record SluiceConfig(
 
   /**
    * @param pointPoolSize connections per verticle instance of the point-read client (generic plans, see Database)
+   * @param pagePlanCacheMode PostgreSQL's plan_cache_mode for the page statements (see Database#pageClient)
    * @param pgbouncer {@code url} goes through a transaction pooler (PgBouncer in transaction mode): no session
    *     settings at connect, unnamed statements, settings per transaction (see Database)
    * @param directUrl straight to PostgreSQL, for start-up and maintenance work that needs a session of its own
    *     (migrations, schema checks, the demo load, database gauges); empty: {@code url}
    */
-  public record Pg(String url, int verticleInstances, int poolSize, int pointPoolSize, int pipeliningLimit, int maxWaitQueueSize,
+  public record Pg(String url, int verticleInstances, int poolSize, int pointPoolSize, PlanCacheMode pagePlanCacheMode,
+                   int pipeliningLimit, int maxWaitQueueSize,
                    int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas,
                    boolean pgbouncer, String directUrl) {
     /** Postgres verticles deployed: one per event loop unless configured. */
@@ -56,6 +58,16 @@ public record SluiceConfig(
     /** Connections each Postgres verticle opens to one server: its page client's and its point client's. */
     public int connectionsPerVerticle() {
       return poolSize + pointPoolSize;
+    }
+  }
+
+  /** PostgreSQL's plan_cache_mode values. */
+  public enum PlanCacheMode {
+    AUTO, FORCE_GENERIC_PLAN, FORCE_CUSTOM_PLAN;
+
+    /** The setting's value as PostgreSQL spells it. */
+    public String setting() {
+      return name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 
@@ -117,6 +129,7 @@ public record SluiceConfig(
         p.integer("verticleInstances", 0, 0, 64),
         p.integer("poolSize", 2, 1, 500),
         p.integer("pointPoolSize", 1, 1, 500),
+        p.choice("pagePlanCacheMode", "force_generic_plan", PlanCacheMode.class, "force_generic_plan, auto or force_custom_plan"),
         p.integer("pipeliningLimit", 256, 1, 100_000),
         p.integer("maxWaitQueueSize", 512, 0, 1_000_000),
         p.integer("connectionTimeoutMs", 2000, 1, 600_000),

@@ -5,7 +5,6 @@ import dev.sluice.catalog.Partitioning;
 import dev.sluice.catalog.Partitioning.Interval;
 import dev.sluice.catalog.Partitioning.Retire;
 
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -36,18 +35,10 @@ final class StorageSettings {
     Settings p = resource.child("partitioning");
     String column = p.string("column", null);
     if (!fields.contains(column)) throw new ConfigException(p.key("column") + ": '" + column + "' is not an exposed field");
-    Interval interval = choice(p, "interval", "day", Interval.class, "day, week or month");
-    Retire retire = choice(p, "retire", "drop", Retire.class, "drop or detach");
+    Interval interval = p.choice("interval", "day", Interval.class, "day, week or month");
+    Retire retire = p.choice("retire", "drop", Retire.class, "drop or detach");
     return new Partitioning(column, interval, p.integer("ahead", 3, 1, 1000),
         p.integer("retentionDays", 0, 0, 100 * 366), retire);
   }
 
-  private static <E extends Enum<E>> E choice(Settings s, String name, String dflt, Class<E> type, String allowed) {
-    String value = s.string(name, dflt);
-    try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(s.key(name) + ": must be " + allowed + ", got '" + value + "'");
-    }
-  }
 }

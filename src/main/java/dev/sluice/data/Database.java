@@ -86,45 +86,46 @@ public final class Database {
         .setName(name);
   }
 
-  /** The pipelined client for single statements (reads). */
-  public static SqlClient pipelinedClient(Vertx vertx, SluiceConfig.Pg pg) {
-    return PgBuilder.client()
-        .with(poolOptions(pg, pg.poolSize(), "sluice-pipelined"))
-        .connectingTo(connectOptions(pg))
-        .using(vertx)
-        .build();
+  /**
+   * The pipelined client of page reads (pages, counts, EXPLAIN) on the server at {@code url}: the primary
+   * or a streaming replica. Its plan cache mode is {@code pg.pagePlanCacheMode}: generic plans by default,
+   * because PostgreSQL's automatic choice never takes them for these statements (it costs the generic plan
+   * of {@code LIMIT $n} as if a tenth of the table were read), so every page was planned anew: 128 µs of
+   * planning per keyset page, as much as its execution; generic plans gave 1.7-2.3 x the keyset statement's
+   * throughput under pgbench. Data so skewed that a filter's value should change the plan can set
+   * {@code auto} (GET /admin/explain shows the plan either way).
+   */
+  public static SqlClient pageClient(Vertx vertx, SluiceConfig.Pg pg, String url) {
+    String name = url.equals(pg.url()) ? "sluice-pipelined" : "sluice-replica";
+    return readClient(vertx, pg, url, pg.poolSize(), name, pg.pagePlanCacheMode());
   }
 
   /**
-   * The pipelined client for coalesced point reads ({@code pk = ANY($1) AND tenant = $2}) on the server at
-   * {@code url}. Its sessions use generic plans: PostgreSQL's default re-plans such a statement on every
-   * execution while a batch holds fewer than about eight ids (the custom plan looks cheaper than the generic
-   * one), which measured 55 µs of planning per statement, more than its execution; the generic plan of a
-   * primary-key lookup is the same index scan. The page statements keep custom plans (their filters'
-   * values matter to the plan), hence a client of its own. Behind PgBouncer no session setting can be made
-   * at connect, so there the default stays.
+   * The pipelined client of coalesced point reads ({@code pk = ANY($1) AND tenant = $2}) on the server at
+   * {@code url}, always with generic plans: PostgreSQL's automatic choice re-plans such a statement on every
+   * execution while a batch holds fewer than about eight ids (the custom plan looks cheaper), which measured
+   * 55 µs of planning per statement, more than its execution; the generic plan of a primary-key lookup is the
+   * same index scan whatever the values.
    */
   public static SqlClient pointClient(Vertx vertx, SluiceConfig.Pg pg, String url) {
+    String name = url.equals(pg.url()) ? "sluice-points" : "sluice-replica-points";
+    return readClient(vertx, pg, url, pg.pointPoolSize(), name, SluiceConfig.PlanCacheMode.FORCE_GENERIC_PLAN);
+  }
+
+  private static SqlClient readClient(Vertx vertx, SluiceConfig.Pg pg, String url, int size, String name,
+                                      SluiceConfig.PlanCacheMode planCacheMode) {
     return PgBuilder.client()
-        .with(poolOptions(pg, pg.pointPoolSize(), "sluice-points"))
-        .connectingTo(pointConnectOptions(pg, url))
+        .with(poolOptions(pg, size, name))
+        .connectingTo(readConnectOptions(pg, url, planCacheMode))
         .using(vertx)
         .build();
   }
 
-  static PgConnectOptions pointConnectOptions(SluiceConfig.Pg pg, String url) {
+  /** Behind PgBouncer no session setting can be made at connect: there PostgreSQL's default stays. */
+  static PgConnectOptions readConnectOptions(SluiceConfig.Pg pg, String url, SluiceConfig.PlanCacheMode planCacheMode) {
     PgConnectOptions o = connectOptions(pg, url, pg.statementTimeoutMs());
-    if (!pg.pgbouncer() || url.equals(directUrl(pg))) o.addProperty("plan_cache_mode", "force_generic_plan");
+    if (!pg.pgbouncer() || url.equals(directUrl(pg))) o.addProperty("plan_cache_mode", planCacheMode.setting());
     return o;
-  }
-
-  /** The pipelined client for reads on a streaming replica (same bounds as the primary's). */
-  public static SqlClient replicaClient(Vertx vertx, SluiceConfig.Pg pg, String url) {
-    return PgBuilder.client()
-        .with(poolOptions(pg, pg.poolSize(), "sluice-replica"))
-        .connectingTo(connectOptions(pg, url, pg.statementTimeoutMs()))
-        .using(vertx)
-        .build();
   }
 
   /** A replica's name for logs and metrics: host:port/database, never the credentials. */

@@ -45,13 +45,13 @@ public final class PgVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = Database.pipelinedClient(vertx, config.pg());
+    client = Database.pageClient(vertx, config.pg(), config.pg().url());
     SqlClient points = Database.pointClient(vertx, config.pg(), config.pg().url());
     otherClients.add(points);
     ReadSource primary = source(client, points);
     List<ReadSource> onReplicas = new ArrayList<>();
     for (String url : config.pg().replicas().urls()) {
-      SqlClient replica = Database.replicaClient(vertx, config.pg(), url);
+      SqlClient replica = Database.pageClient(vertx, config.pg(), url);
       SqlClient replicaPoints = Database.pointClient(vertx, config.pg(), url);
       otherClients.add(replica);
       otherClients.add(replicaPoints);

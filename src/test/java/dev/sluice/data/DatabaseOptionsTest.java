@@ -50,12 +50,16 @@ class DatabaseOptionsTest {
   }
 
   @Test
-  @DisplayName("point reads: generic plans for the session, except behind PgBouncer (no session setting at connect)")
-  void pointReads() {
+  @DisplayName("reads: generic plans for points always, for pages as configured; none behind PgBouncer (no session setting at connect)")
+  void planCacheMode() {
     SluiceConfig.Pg direct = pg(false);
-    assertEquals("force_generic_plan", Database.pointConnectOptions(direct, direct.url()).getProperties().get("plan_cache_mode"));
-    assertNull(Database.connectOptions(direct).getProperties().get("plan_cache_mode"), "pages keep custom plans");
+    assertEquals(SluiceConfig.PlanCacheMode.FORCE_GENERIC_PLAN, direct.pagePlanCacheMode());
+    assertEquals("force_generic_plan",
+        Database.readConnectOptions(direct, direct.url(), SluiceConfig.PlanCacheMode.FORCE_GENERIC_PLAN).getProperties().get("plan_cache_mode"));
+    assertEquals("auto", Database.readConnectOptions(direct, direct.url(), SluiceConfig.PlanCacheMode.AUTO).getProperties().get("plan_cache_mode"));
+    assertNull(Database.connectOptions(direct).getProperties().get("plan_cache_mode"), "writes and maintenance keep the server's");
     SluiceConfig.Pg bouncer = pg(true);
-    assertNull(Database.pointConnectOptions(bouncer, bouncer.url()).getProperties().get("plan_cache_mode"));
+    assertNull(Database.readConnectOptions(bouncer, bouncer.url(), SluiceConfig.PlanCacheMode.FORCE_GENERIC_PLAN)
+        .getProperties().get("plan_cache_mode"));
   }
 }
