@@ -15,7 +15,8 @@
 #
 # All load goes to 127.0.0.1; every run is bounded by -d/-T. Knobs (environment):
 #   BENCH_DURATION=8          seconds per measured run (gateway and baseline alike)
-#   BENCH_WARMUP=2            seconds of unmeasured gateway warm-up before each run
+#   BENCH_WARMUP=10           seconds of unmeasured warm-up before each wrk run (gateway and calibration server): a
+#                             fresh JVM on 2 cores needs ~20 s of a load before its JIT is done; 2 s measured a cold one
 #   BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=32     wrk -t / -c for reads, cache, vector
 #   BENCH_VECTOR_INDEXES="vector halfvec binary"      the ANN indexes the vector scenario compares (one wrk/pgbench pair each)
 #   BENCH_BULK_CONNECTIONS=8  wrk -c for the 100-row bulk inserts
@@ -71,7 +72,7 @@ SCENARIO="${1:-all}"
 PORT="${SLUICE_HTTP_PORT:-8080}"
 BASE="http://127.0.0.1:$PORT"
 DURATION="${BENCH_DURATION:-8}"
-WARMUP="${BENCH_WARMUP:-2}"
+WARMUP="${BENCH_WARMUP:-10}"
 WRK_THREADS="${BENCH_WRK_THREADS:-2}"
 WRK_CONNECTIONS="${BENCH_WRK_CONNECTIONS:-32}"
 BULK_CONNECTIONS="${BENCH_BULK_CONNECTIONS:-8}"
