@@ -1,8 +1,5 @@
-package dev.sluice.write;
+package dev.sluice.catalog;
 
-import dev.sluice.catalog.Catalog;
-import dev.sluice.catalog.ColumnType;
-import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.config.ConfigException;
 import dev.sluice.error.ApiError;
@@ -22,7 +19,7 @@ import java.util.Map;
  * insert must give (NOT NULL without default, identity or generation), which it may not
  * (generated), text length limits, and the tables' unique keys and constraint columns.
  */
-final class WriteSchema {
+public final class WriteSchema {
   private static final String COLUMNS_SQL =
       "SELECT table_name::text, column_name::text, udt_name::text, is_nullable = 'YES', column_default IS NOT NULL, "
           + "is_identity = 'YES', coalesce(identity_generation = 'ALWAYS', false), is_generated = 'ALWAYS', "
@@ -64,14 +61,14 @@ final class WriteSchema {
           + "JOIN pg_namespace n ON n.oid = cl.relnamespace "
           + "WHERE con.contype = 'f' AND con.conparentid = 0 AND n.nspname = current_schema() AND cl.relname = ANY($1)";
 
-  record ForeignKey(String table, String referenced, List<String> columns, List<String> referencedColumns) {}
+  public record ForeignKey(String table, String referenced, List<String> columns, List<String> referencedColumns) {}
 
-  record Facts(String udt, boolean nullable, boolean hasDefault, boolean identity, boolean identityAlways,
+  public record Facts(String udt, boolean nullable, boolean hasDefault, boolean identity, boolean identityAlways,
                        boolean generated, int maxLength) {}
 
   private WriteSchema() {}
 
-  static Future<Map<String, WriteTarget>> load(SqlClient client, Catalog catalog) {
+  public static Future<Map<String, WriteTarget>> load(SqlClient client, Catalog catalog) {
     String[] tables = catalog.all().values().stream().map(Resource::table).distinct().toArray(String[]::new);
     Tuple args = Tuple.of(tables);
     Future<Map<String, Map<String, Facts>>> columns = client.preparedQuery(COLUMNS_SQL).execute(args).map(rows -> {
@@ -115,7 +112,7 @@ final class WriteSchema {
     return out;
   }
 
-  static WriteTarget build(Resource r, Map<String, Facts> facts, Map<String, List<String>> constraints,
+  public static WriteTarget build(Resource r, Map<String, Facts> facts, Map<String, List<String>> constraints,
                            Map<String, List<String>> uniques) {
     List<WriteTarget.Column> columns = new ArrayList<>();
     List<String> names = new ArrayList<>(r.fields().keySet());
@@ -156,7 +153,7 @@ final class WriteSchema {
    * with the same error as for an id that does not exist. A single-column key would let a writer
    * point at (and so probe for) other tenants' rows: such a schema stops the start.
    */
-  static void requireTenantSafeReferences(Catalog catalog, List<ForeignKey> foreignKeys) {
+  public static void requireTenantSafeReferences(Catalog catalog, List<ForeignKey> foreignKeys) {
     for (ForeignKey fk : foreignKeys) {
       for (Resource from : catalog.all().values()) {
         if (!from.table().equals(fk.table()) || !from.tenantScoped()) continue;
@@ -174,7 +171,7 @@ final class WriteSchema {
   }
 
   /** The targets by resource name; 404 for undeclared ones, as reads do. */
-  static WriteTarget require(Map<String, WriteTarget> targets, Catalog catalog, String name) {
+  public static WriteTarget require(Map<String, WriteTarget> targets, Catalog catalog, String name) {
     Resource r = catalog.require(name);
     if (!r.writable()) {
       throw new ApiError(405, "read_only", "Resource '" + r.name() + "' is a materialized view: it is read-only "

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Resource;
@@ -21,10 +21,10 @@ import java.util.Set;
  * @param limit the request's limit (bound as a parameter), or null for the default
  * @param defaultLimit the catalog's limit, capped (a constant of the configuration, written into the SQL)
  */
-record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offset, int defaultLimit) {
+public record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offset, int defaultLimit) {
   private static final Set<String> NOT_FILTERS = Set.of("order", "limit", "offset");
 
-  static EmbedOptions parse(Resource target, Resource.Relation rel, String path, JsonObject params, int embedMaxRows) {
+  public static EmbedOptions parse(Resource target, Resource.Relation rel, String path, JsonObject params, int embedMaxRows) {
     Filters filters = Filters.parse(target, params, NOT_FILTERS);
     String order = DataRequest.param(params, "order");
     String limit = DataRequest.param(params, "limit");
@@ -34,19 +34,19 @@ record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offs
     }
     Integer lim = null;
     if (limit != null) {
-      lim = PageReader.parsePositive(path + ".limit", limit);
+      lim = Numbers.parsePositive(path + ".limit", limit);
       if (lim > embedMaxRows) {
         throw ApiError.badRequest(path + ".limit must be at most " + embedMaxRows + " (reads.embedMaxRows).",
             new JsonObject().put("embedMaxRows", embedMaxRows));
       }
     }
-    Integer off = offset == null ? null : PageReader.parseNonNegative(path + ".offset", offset);
+    Integer off = offset == null ? null : Numbers.parseNonNegative(path + ".offset", offset);
     return new EmbedOptions(filters, order == null ? null : Ordering.parse(target, order), lim, off,
         Math.min(rel.limit(), embedMaxRows));
   }
 
   /** True when nothing was asked beyond the defaults: the embed's SQL then needs no parameter. */
-  boolean isDefault() {
+  public boolean isDefault() {
     return filters.isEmpty() && order == null && limit == null && offset == null;
   }
 }

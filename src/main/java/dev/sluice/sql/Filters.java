@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
@@ -23,18 +23,18 @@ import java.util.TreeMap;
  */
 public final class Filters {
   /** Query parameters that are not filters. */
-  static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
+  public static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
   /** The keys of logic trees, as PostgREST spells them. */
-  static final Set<String> LOGIC = Set.of("or", "and", "not.or", "not.and");
+  public static final Set<String> LOGIC = Set.of("or", "and", "not.or", "not.and");
 
-  enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
+  public enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
 
   /** A node of the filter tree: one column's filter, or a group of nodes joined by AND or OR. */
-  sealed interface Node permits Filter, Group {}
+  public sealed interface Node permits Filter, Group {}
 
-  record Filter(String column, ColumnType type, Op op, boolean negated, Object value) implements Node {}
+  public record Filter(String column, ColumnType type, Op op, boolean negated, Object value) implements Node {}
 
-  record Group(boolean or, boolean negated, List<Node> children) implements Node {}
+  public record Group(boolean or, boolean negated, List<Node> children) implements Node {}
 
   /** The top-level nodes, joined by AND. */
   private final List<Node> filters;
@@ -46,7 +46,7 @@ public final class Filters {
     this.canonical = canonical;
   }
 
-  static Filters parse(Resource resource, JsonObject query) {
+  public static Filters parse(Resource resource, JsonObject query) {
     return parse(resource, query, RESERVED);
   }
 
@@ -113,7 +113,7 @@ public final class Filters {
   }
 
   /** One column's filter: {@code spec} is "[not.]operator.value", as in {@code status=not.eq.new}. */
-  static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
+  public static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
     boolean negated = false;
     String s = spec;
     if (s.startsWith("not.")) {
@@ -218,7 +218,7 @@ public final class Filters {
     return filters.isEmpty();
   }
 
-  String canonical() {
+  public String canonical() {
     return canonical;
   }
 
@@ -226,7 +226,7 @@ public final class Filters {
    * The value of the top-level, not negated {@code fts} filter on {@code column}, or null: what a
    * ranked order ({@code order=rank(text).desc}) ranks by.
    */
-  Object ftsQuery(String column) {
+  public Object ftsQuery(String column) {
     for (Node n : filters) {
       if (n instanceof Filter f && f.op() == Op.FTS && !f.negated() && f.column().equals(column)) return f.value();
     }
@@ -278,11 +278,11 @@ public final class Filters {
   }
 
   /** The document side of full-text search; the same expression as the GIN index, so the index serves it. */
-  static String tsvector(String column) {
+  public static String tsvector(String column) {
     return "to_tsvector('english', " + column + ")";
   }
 
-  static String tsquery(String param) {
+  public static String tsquery(String param) {
     return "plainto_tsquery('english', " + param + ")";
   }
 }

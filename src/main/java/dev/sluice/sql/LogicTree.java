@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
@@ -22,9 +22,9 @@ import java.util.List;
  * and each leaf goes to {@link Filters#parseOne}, so a value is checked exactly as in
  * {@code field=op.value}. Only the shape is parsed here.
  */
-final class LogicTree {
+public final class LogicTree {
   /** Deeper nesting is a 400: the parser recurses, and no real filter needs more. */
-  static final int MAX_DEPTH = 16;
+  public static final int MAX_DEPTH = 16;
 
   private final Resource resource;
   private final String key;
@@ -38,7 +38,7 @@ final class LogicTree {
   }
 
   /** Parses {@code key=value}, e.g. {@code not.or=(a.eq.1,b.is.null)}. */
-  static Filters.Group parse(Resource resource, String key, String value) {
+  public static Filters.Group parse(Resource resource, String key, String value) {
     boolean negated = key.startsWith("not.");
     boolean or = key.endsWith("or");
     LogicTree p = new LogicTree(resource, key, value);

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.error.ApiError;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * {@code leads.not.or=(...)}); {@code not.or} / {@code not.and} alone are the root's logic trees.
  * A path that names no embedded relation of the select is a 400, never silently ignored.
  */
-final class QueryScopes {
-  static final QueryScopes NONE = new QueryScopes(new JsonObject(), Map.of());
+public final class QueryScopes {
+  public static final QueryScopes NONE = new QueryScopes(new JsonObject(), Map.of());
 
   private final JsonObject root;
   private final Map<String, JsonObject> byPath;
@@ -28,7 +28,7 @@ final class QueryScopes {
     this.byPath = byPath;
   }
 
-  static QueryScopes split(JsonObject query) {
+  public static QueryScopes split(JsonObject query) {
     JsonObject root = new JsonObject();
     Map<String, JsonObject> byPath = new TreeMap<>();
     for (Map.Entry<String, Object> e : query) {
@@ -51,12 +51,12 @@ final class QueryScopes {
   }
 
   /** The parameters of the root resource. */
-  JsonObject root() {
+  public JsonObject root() {
     return root;
   }
 
   /** The parameters scoped to the embed at {@code path} (e.g. "leads" or "leads.customer"). */
-  JsonObject of(String path) {
+  public JsonObject of(String path) {
     JsonObject p = byPath.get(path);
     if (p == null) return new JsonObject();
     used.add(path);
@@ -64,7 +64,7 @@ final class QueryScopes {
   }
 
   /** A 400 for scoped parameters whose path the selection does not embed. */
-  void requireEmbedded(Selection sel) {
+  public void requireEmbedded(Selection sel) {
     for (String path : byPath.keySet()) {
       if (!used.contains(path)) {
         throw ApiError.badRequest("Parameters '" + Selection.printable(path) + ".<name>' apply to the relation embedded at '"

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
@@ -20,10 +20,10 @@ import java.util.Set;
  */
 public record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
   /** How deep relations may be embedded: {@code leads(customer(...))} under customers is two. */
-  static final int MAX_DEPTH = 2;
+  public static final int MAX_DEPTH = 2;
 
   /** @param count {@code leads(count)}: the number of related rows instead of the rows */
-  record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
+  public record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
 
   /** A selection whose embeds take their default options (no embed-scoped parameters): point reads, searches. */
   public static Selection parse(Catalog catalog, Resource resource, String select) {
@@ -34,7 +34,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
    * @param scopes the request's embed-scoped parameters ({@code leads.order=...})
    * @param embedMaxRows the most rows a to-many embed may be asked for ({@code reads.embedMaxRows})
    */
-  static Selection parse(Catalog catalog, Resource resource, String select, QueryScopes scopes, int embedMaxRows) {
+  public static Selection parse(Catalog catalog, Resource resource, String select, QueryScopes scopes, int embedMaxRows) {
     Selection sel = select == null || select.isBlank() || select.equals("*")
         ? new Selection(resource, resource.defaultSelect(), List.of())
         : parse(catalog, resource, select, "", scopes, embedMaxRows, 0);
@@ -86,7 +86,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
     return new Selection(resource, List.copyOf(fields), List.copyOf(embeds));
   }
 
-  static io.vertx.core.json.JsonArray allowed(Resource resource) {
+  public static io.vertx.core.json.JsonArray allowed(Resource resource) {
     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
     resource.fields().keySet().forEach(a::add);
     resource.relations().keySet().forEach(r -> a.add(r + "(...)"));
@@ -94,7 +94,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** Splits on commas outside parentheses. */
-  static List<String> splitTopLevel(String s) {
+  public static List<String> splitTopLevel(String s) {
     List<String> out = new ArrayList<>();
     int depth = 0;
     int start = 0;
@@ -123,7 +123,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** A stable key for caching statement text built from this selection (point reads: default embed options). */
-  String shapeKey() {
+  public String shapeKey() {
     StringBuilder sb = new StringBuilder(resource.name()).append(':').append(String.join(",", fields));
     for (Embed e : embeds) {
       sb.append(';').append(e.relation().name()).append('(').append(e.count() ? "count" : e.selection().shapeKey()).append(')');
@@ -132,7 +132,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** Every resource embedded at any depth: a write to one of them changes this selection's answer. */
-  List<String> embeddedResources() {
+  public List<String> embeddedResources() {
     List<String> out = new ArrayList<>();
     for (Embed e : embeds) {
       out.add(e.relation().target());

@@ -1,5 +1,7 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
 import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.error.ApiError;

@@ -1,5 +1,8 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

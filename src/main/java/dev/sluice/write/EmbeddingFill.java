@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.embed.Embeddings;
 import io.vertx.core.Future;

@@ -1,5 +1,7 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;

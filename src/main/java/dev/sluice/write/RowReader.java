@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.ResourceSpec;
 import dev.sluice.error.ApiError;

@@ -1,5 +1,9 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteSchema;
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.admission.WriteAdmission;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.bus.Addresses;
@@ -9,8 +13,9 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.embed.Embeddings;
 import dev.sluice.data.Database;
-import dev.sluice.data.Filters;
-import dev.sluice.data.Selection;
+import dev.sluice.sql.Filters;
+import dev.sluice.sql.MutationSql;
+import dev.sluice.sql.Selection;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import dev.sluice.replica.CommitFence;
@@ -191,11 +196,11 @@ public final class WriteVerticle extends VerticleBase {
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
     Map<WriteTarget.Column, Object> given = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
     Selection returning = returning(t, req);
-    Mutations.patch(t, req.tenant(), filters, given, settings.changeIdsCap(), returning); // validates before any embedding
+    MutationSql.patch(t, req.tenant(), filters, given, settings.changeIdsCap(), returning); // validates before any embedding
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
     return EmbeddingFill.of(t, embeddings).patch(given).compose(set -> {
-      Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning);
+      MutationSql.Plan plan = MutationSql.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning);
       return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
           .map(o -> o.body("updated").toBuffer()));
     });
@@ -204,7 +209,7 @@ public final class WriteVerticle extends VerticleBase {
   private Future<Buffer> delete(DataRequest req) {
     WriteTarget t = writable(req, req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
-    Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
+    MutationSql.Plan plan = MutationSql.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("delete", t.name(), req.query(), null);
     return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
@@ -268,17 +273,17 @@ public final class WriteVerticle extends VerticleBase {
           }
           case "patch", "delete" -> {
             Filters filters = filtersOf(t, op.getValue("filter"));
-            Mutations.Plan plan;
+            MutationSql.Plan plan;
             if (kind.equals("patch")) {
               Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(op.getValue("set"));
-              Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null); // validates before any embedding
+              MutationSql.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null); // validates before any embedding
               EmbeddingFill fill = EmbeddingFill.of(t, embeddings);
               steps.add((conn, changes) -> fill.patch(set)
-                  .compose(full -> Mutations.run(conn, Mutations.patch(t, req.tenant(), filters, full, settings.changeIdsCap(), null),
+                  .compose(full -> Mutations.run(conn, MutationSql.patch(t, req.tenant(), filters, full, settings.changeIdsCap(), null),
                       changes, index))
                   .map(o -> o.body("updated")));
             } else {
-              plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
+              plan = MutationSql.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
               steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(o -> o.body("deleted")));
             }
           }

@@ -1,5 +1,9 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteSchema;
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.auth.Role;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.ColumnType;
