@@ -21,10 +21,10 @@ import java.util.Set;
  * @param limit the request's limit (bound as a parameter), or null for the default
  * @param defaultLimit the catalog's limit, capped (a constant of the configuration, written into the SQL)
  */
-public record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offset, int defaultLimit) {
+record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offset, int defaultLimit) {
   private static final Set<String> NOT_FILTERS = Set.of("order", "limit", "offset");
 
-  public static EmbedOptions parse(Resource target, Resource.Relation rel, String path, JsonObject params, int embedMaxRows) {
+  static EmbedOptions parse(Resource target, Resource.Relation rel, String path, JsonObject params, int embedMaxRows) {
     Filters filters = Filters.parse(target, params, NOT_FILTERS);
     String order = DataRequest.param(params, "order");
     String limit = DataRequest.param(params, "limit");
@@ -46,7 +46,7 @@ public record EmbedOptions(Filters filters, Ordering order, Integer limit, Integ
   }
 
   /** True when nothing was asked beyond the defaults: the embed's SQL then needs no parameter. */
-  public boolean isDefault() {
+  boolean isDefault() {
     return filters.isEmpty() && order == null && limit == null && offset == null;
   }
 }

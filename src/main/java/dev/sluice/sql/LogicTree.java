@@ -22,9 +22,9 @@ import java.util.List;
  * and each leaf goes to {@link Filters#parseOne}, so a value is checked exactly as in
  * {@code field=op.value}. Only the shape is parsed here.
  */
-public final class LogicTree {
+final class LogicTree {
   /** Deeper nesting is a 400: the parser recurses, and no real filter needs more. */
-  public static final int MAX_DEPTH = 16;
+  static final int MAX_DEPTH = 16;
 
   private final Resource resource;
   private final String key;
@@ -38,7 +38,7 @@ public final class LogicTree {
   }
 
   /** Parses {@code key=value}, e.g. {@code not.or=(a.eq.1,b.is.null)}. */
-  public static Filters.Group parse(Resource resource, String key, String value) {
+  static Filters.Group parse(Resource resource, String key, String value) {
     boolean negated = key.startsWith("not.");
     boolean or = key.endsWith("or");
     LogicTree p = new LogicTree(resource, key, value);

@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * {@code leads.not.or=(...)}); {@code not.or} / {@code not.and} alone are the root's logic trees.
  * A path that names no embedded relation of the select is a 400, never silently ignored.
  */
-public final class QueryScopes {
-  public static final QueryScopes NONE = new QueryScopes(new JsonObject(), Map.of());
+final class QueryScopes {
+  static final QueryScopes NONE = new QueryScopes(new JsonObject(), Map.of());
 
   private final JsonObject root;
   private final Map<String, JsonObject> byPath;
@@ -28,7 +28,7 @@ public final class QueryScopes {
     this.byPath = byPath;
   }
 
-  public static QueryScopes split(JsonObject query) {
+  static QueryScopes split(JsonObject query) {
     JsonObject root = new JsonObject();
     Map<String, JsonObject> byPath = new TreeMap<>();
     for (Map.Entry<String, Object> e : query) {
@@ -51,12 +51,12 @@ public final class QueryScopes {
   }
 
   /** The parameters of the root resource. */
-  public JsonObject root() {
+  JsonObject root() {
     return root;
   }
 
   /** The parameters scoped to the embed at {@code path} (e.g. "leads" or "leads.customer"). */
-  public JsonObject of(String path) {
+  JsonObject of(String path) {
     JsonObject p = byPath.get(path);
     if (p == null) return new JsonObject();
     used.add(path);
@@ -64,7 +64,7 @@ public final class QueryScopes {
   }
 
   /** A 400 for scoped parameters whose path the selection does not embed. */
-  public void requireEmbedded(Selection sel) {
+  void requireEmbedded(Selection sel) {
     for (String path : byPath.keySet()) {
       if (!used.contains(path)) {
         throw ApiError.badRequest("Parameters '" + Selection.printable(path) + ".<name>' apply to the relation embedded at '"
