@@ -57,15 +57,18 @@ public final class WriteVerticle extends VerticleBase {
   /** NDJSON uploads' connections: a pool of their own, shared by the write verticles (writes.uploadPoolSize). */
   Pool uploads;
   private WriteAdmission admission;
-  private Map<String, WriteTarget> targets;
+  /** The resources as writes see them, built once by the gateway from its schema snapshot (immutable, shared). */
+  private final Map<String, WriteTarget> targets;
   private long cleanupTimer = -1;
   private final ReplicaSet replicas;
   CommitFence fence;
 
   private final Embeddings embeddings;
 
-  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+  public WriteVerticle(SluiceConfig config, Catalog catalog, Map<String, WriteTarget> targets, ReplicaSet replicas,
+                       Embeddings embeddings) {
     this.embeddings = embeddings;
+    this.targets = targets;
     this.config = config;
     this.settings = config.writes();
     this.catalog = catalog;
@@ -80,16 +83,12 @@ public final class WriteVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     fence = new CommitFence(replicas, pool, bus);
     ApiKeys keys = config.apiKeys();
-    return WriteSchema.load(pool, catalog)
-        .compose(loaded -> {
-          targets = loaded;
-          return Future.all(
-              BusService.serve(bus, Addresses.BULK, keys, admitted(this::bulk)),
-              BusService.serve(bus, Addresses.PATCH, keys, admitted(this::patch)),
-              BusService.serve(bus, Addresses.DELETE, keys, admitted(this::delete)),
-              BusService.serve(bus, Addresses.BATCH, keys, admitted(this::batch)),
-              bus.<DataRequest>localConsumer(BulkSession.OPEN, this::openStream).completion());
-        })
+    return Future.all(
+            BusService.serve(bus, Addresses.BULK, keys, admitted(this::bulk)),
+            BusService.serve(bus, Addresses.PATCH, keys, admitted(this::patch)),
+            BusService.serve(bus, Addresses.DELETE, keys, admitted(this::delete)),
+            BusService.serve(bus, Addresses.BATCH, keys, admitted(this::batch)),
+            bus.<DataRequest>localConsumer(BulkSession.OPEN, this::openStream).completion())
         .onSuccess(v -> {
           cleanup();
           cleanupTimer = vertx.setPeriodic(CLEANUP_EVERY_MS, id -> cleanup());
