@@ -166,7 +166,7 @@ final class BulkSession {
         if (rows >= maxRows) throw JsonInput.tooManyRows(maxRows);
         Object json = JsonInput.parseLine(b, line);
         if (!reader.full()) {
-          Row r = reader.read(rows, line, json);
+          InputRow r = reader.read(rows, line, json);
           if (r != null && !reader.failed()) {
             writer.add(r, b.length());
             if (writer.chunkFull()) writer.submit();

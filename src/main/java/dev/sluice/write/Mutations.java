@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 
 import java.lang.reflect.Array;
@@ -34,7 +35,7 @@ final class Mutations {
     return conn.preparedQuery(p.sql()).execute(p.params().tuple())
         .recover(err -> Future.failedFuture(refused(err, p, operation)))
         .map(rs -> {
-          io.vertx.sqlclient.Row row = rs.iterator().next();
+          Row row = rs.iterator().next();
           long n = row.getLong(0);
           Object ids = row.getValue(1);
           int listed = ids == null ? 0 : Array.getLength(ids);

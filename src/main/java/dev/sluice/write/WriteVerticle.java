@@ -147,7 +147,7 @@ public final class WriteVerticle extends VerticleBase {
     ConflictMode mode = ConflictMode.parse(req.param(WriteRequest.ON_CONFLICT));
     List<WriteTarget.Column> conflictKey = t.conflictKey(req.param(WriteRequest.CONFLICT_KEY));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
-    List<Row> rows = readRows(t, req.tenant(), req.body(), settings.maxRows());
+    List<InputRow> rows = readRows(t, req.tenant(), req.body(), settings.maxRows());
     byte[] hash = key == null ? null : Idempotency.hash("bulk", t.name(), req.query(), req.body());
     Selection returning = returning(t, req);
     return transact(req.tenant(), key, hash, (conn, changes) -> {
@@ -159,23 +159,23 @@ public final class WriteVerticle extends VerticleBase {
   }
 
   /** Parses and validates every row of a JSON array before anything is written. */
-  private static List<Row> readRows(WriteTarget t, long tenant, Buffer body, int maxRows) {
+  private static List<InputRow> readRows(WriteTarget t, long tenant, Buffer body, int maxRows) {
     RowReader reader = new RowReader(t, tenant);
-    List<Row> rows = new ArrayList<>();
+    List<InputRow> rows = new ArrayList<>();
     JsonInput.parseArray(body, maxRows, (json, i) -> {
       if (reader.full()) return;
-      Row r = reader.read(i, 0, json);
+      InputRow r = reader.read(i, 0, json);
       if (r != null) rows.add(r);
     });
     if (reader.failed()) throw reader.failure();
     return rows;
   }
 
-  private static List<Row> readRows(WriteTarget t, long tenant, JsonArray array) {
+  private static List<InputRow> readRows(WriteTarget t, long tenant, JsonArray array) {
     RowReader reader = new RowReader(t, tenant);
-    List<Row> rows = new ArrayList<>(array.size());
+    List<InputRow> rows = new ArrayList<>(array.size());
     for (int i = 0; i < array.size() && !reader.full(); i++) {
-      Row r = reader.read(i, 0, array.getValue(i));
+      InputRow r = reader.read(i, 0, array.getValue(i));
       if (r != null) rows.add(r);
     }
     if (reader.failed()) throw reader.failure();
@@ -267,7 +267,7 @@ public final class WriteVerticle extends VerticleBase {
             if (array == null) throw ApiError.badRequest("A bulk operation needs \"rows\": an array of objects.");
             rows += array.size();
             if (rows > settings.maxRows()) throw JsonInput.tooManyRows(settings.maxRows());
-            List<Row> valid = readRows(t, req.tenant(), array);
+            List<InputRow> valid = readRows(t, req.tenant(), array);
             steps.add((conn, changes) -> newWriter(t, req.tenant(), mode, conflictKey, conn, changes, index).writeAll(valid));
           }
           case "patch", "delete" -> {

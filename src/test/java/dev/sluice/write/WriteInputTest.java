@@ -47,7 +47,7 @@ class WriteInputTest {
   @DisplayName("rows: the tenant comes from the key, defaults stay defaults, types are strict, lengths and vectors are checked")
   void rows() {
     RowReader reader = new RowReader(LEADS, 7);
-    Row ok = reader.read(0, 0, new JsonObject().put("title", "short").put("meta", new JsonObject().put("a", 1))
+    InputRow ok = reader.read(0, 0, new JsonObject().put("title", "short").put("meta", new JsonObject().put("a", 1))
         .put("embedding", new JsonArray().add(1).add(0.5).add(-2)));
     assertNotNull(ok);
     assertEquals(7L, ok.values()[1]);
