@@ -152,7 +152,7 @@ final class VectorAdmin {
     return uses;
   }
 
-  private static JsonObject knob(VectorSettings.Knob k) {
+  private static JsonObject knob(VectorSettings.Tuning k) {
     return new JsonObject().put("default", k.dflt()).put("min", k.min()).put("max", k.max());
   }
 }

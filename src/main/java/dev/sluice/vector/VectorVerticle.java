@@ -56,7 +56,7 @@ public final class VectorVerticle extends VerticleBase {
     clients.add(pool);
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
-    List<VectorSearch.Knob> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
+    List<VectorSearch.Setting> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
     List<VectorSearch> onReplicas = new ArrayList<>();
     for (String url : config.pg().replicas().urls()) {
       SqlClient replicaClient = VectorClients.client(vertx, config.pg(), url, settings);
