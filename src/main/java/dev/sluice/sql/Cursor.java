@@ -28,7 +28,7 @@ public final class Cursor {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(c.encode().getBytes(StandardCharsets.UTF_8));
   }
 
-  public static List<Object> decode(String cursor, String resource, Ordering order, Filters filters) {
+  static List<Object> decode(String cursor, String resource, Ordering order, Filters filters) {
     JsonObject c;
     try {
       c = new JsonObject(new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8));

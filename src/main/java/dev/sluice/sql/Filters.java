@@ -23,18 +23,18 @@ import java.util.TreeMap;
  */
 public final class Filters {
   /** Query parameters that are not filters. */
-  public static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
+  static final Set<String> RESERVED = Set.of("select", "order", "limit", "after", "page", "count", "offset");
   /** The keys of logic trees, as PostgREST spells them. */
-  public static final Set<String> LOGIC = Set.of("or", "and", "not.or", "not.and");
+  static final Set<String> LOGIC = Set.of("or", "and", "not.or", "not.and");
 
-  public enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
+  enum Op { EQ, NEQ, GT, GTE, LT, LTE, IN, IS, LIKE, ILIKE, FTS }
 
   /** A node of the filter tree: one column's filter, or a group of nodes joined by AND or OR. */
-  public sealed interface Node permits Filter, Group {}
+  sealed interface Node permits Filter, Group {}
 
-  public record Filter(String column, ColumnType type, Op op, boolean negated, Object value) implements Node {}
+  record Filter(String column, ColumnType type, Op op, boolean negated, Object value) implements Node {}
 
-  public record Group(boolean or, boolean negated, List<Node> children) implements Node {}
+  record Group(boolean or, boolean negated, List<Node> children) implements Node {}
 
   /** The top-level nodes, joined by AND. */
   private final List<Node> filters;
@@ -46,7 +46,7 @@ public final class Filters {
     this.canonical = canonical;
   }
 
-  public static Filters parse(Resource resource, JsonObject query) {
+  static Filters parse(Resource resource, JsonObject query) {
     return parse(resource, query, RESERVED);
   }
 
@@ -113,7 +113,7 @@ public final class Filters {
   }
 
   /** One column's filter: {@code spec} is "[not.]operator.value", as in {@code status=not.eq.new}. */
-  public static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
+  static Filter parseOne(Resource resource, String column, ColumnType type, String spec) {
     boolean negated = false;
     String s = spec;
     if (s.startsWith("not.")) {
@@ -218,7 +218,7 @@ public final class Filters {
     return filters.isEmpty();
   }
 
-  public String canonical() {
+  String canonical() {
     return canonical;
   }
 
@@ -226,7 +226,7 @@ public final class Filters {
    * The value of the top-level, not negated {@code fts} filter on {@code column}, or null: what a
    * ranked order ({@code order=rank(text).desc}) ranks by.
    */
-  public Object ftsQuery(String column) {
+  Object ftsQuery(String column) {
     for (Node n : filters) {
       if (n instanceof Filter f && f.op() == Op.FTS && !f.negated() && f.column().equals(column)) return f.value();
     }
@@ -278,11 +278,11 @@ public final class Filters {
   }
 
   /** The document side of full-text search; the same expression as the GIN index, so the index serves it. */
-  public static String tsvector(String column) {
+  static String tsvector(String column) {
     return "to_tsvector('english', " + column + ")";
   }
 
-  public static String tsquery(String param) {
+  static String tsquery(String param) {
     return "plainto_tsquery('english', " + param + ")";
   }
 }

@@ -23,7 +23,7 @@ public final class JsonProjection {
   }
 
   /** @param params where embed filters and limits bind their values (null: the embeds must have none) */
-  public static String render(Selection sel, String alias, String tenantParam, SqlParams params) {
+  static String render(Selection sel, String alias, String tenantParam, SqlParams params) {
     StringBuilder sb = new StringBuilder("json_build_object(");
     boolean first = true;
     for (String f : sel.fields()) {
@@ -46,7 +46,7 @@ public final class JsonProjection {
    * of at most the embed's limit of rows (to-many), or {@code [{"count": n}]} (to-many count, as
    * PostgREST answers {@code leads(count)}).
    */
-  public static String embed(Resource parent, Selection.Embed e, String parentAlias, String a, String tenantParam, SqlParams params) {
+  static String embed(Resource parent, Selection.Embed e, String parentAlias, String a, String tenantParam, SqlParams params) {
     Resource target = e.selection().resource();
     Resource.Relation rel = e.relation();
     EmbedOptions o = e.options();

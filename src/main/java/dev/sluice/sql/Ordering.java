@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record Ordering(List<Key> keys, String canonical) {
   /** The output name of the rank in the page's inner query. */
-  public static final String RANK_COLUMN = "sluice_rank";
+  static final String RANK_COLUMN = "sluice_rank";
 
   /** @param rankOf the full-text column a rank key ranks, null for a plain column */
   public record Key(String column, ColumnType type, boolean desc, String rankOf) {
@@ -30,12 +30,12 @@ public record Ordering(List<Key> keys, String canonical) {
     }
   }
 
-  public static Ordering parse(Resource resource, String order) {
+  static Ordering parse(Resource resource, String order) {
     return parse(resource, order, null);
   }
 
   /** @param filters the request's filters, which a rank key needs (null: no rank keys) */
-  public static Ordering parse(Resource resource, String order, Filters filters) {
+  static Ordering parse(Resource resource, String order, Filters filters) {
     List<Key> keys = new ArrayList<>();
     boolean hasPk = false;
     if (order != null && !order.isBlank()) {
@@ -96,18 +96,18 @@ public record Ordering(List<Key> keys, String canonical) {
   }
 
   /** The full-text column of the rank key, or null when the order has none. */
-  public String rankOf() {
+  String rankOf() {
     for (Key k : keys) if (k.rankOf() != null) return k.rankOf();
     return null;
   }
 
   /** ORDER BY over the keys as columns of {@code alias} (the rank as its output column). */
-  public String orderBy(String alias) {
+  String orderBy(String alias) {
     return orderBy(alias, null);
   }
 
   /** ORDER BY where the rank key is {@code rankExpr} itself (the query that computes it). */
-  public String orderBy(String alias, String rankExpr) {
+  String orderBy(String alias, String rankExpr) {
     StringBuilder sb = new StringBuilder(" ORDER BY ");
     for (int i = 0; i < keys.size(); i++) {
       Key k = keys.get(i);
@@ -127,7 +127,7 @@ public record Ordering(List<Key> keys, String canonical) {
    * comparisons of the partition key, not on row-value comparisons, so without it every partition
    * past the cursor would still be opened.
    */
-  public void renderLeadingBound(StringBuilder sql, String alias, String partitionColumn, List<Object> values, SqlParams params) {
+  void renderLeadingBound(StringBuilder sql, String alias, String partitionColumn, List<Object> values, SqlParams params) {
     Key first = keys.get(0);
     if (!first.column().equals(partitionColumn)) return;
     sql.append(" AND ").append(alias).append('.').append(first.column()).append(first.desc() ? " <= " : " >= ")
@@ -138,7 +138,7 @@ public record Ordering(List<Key> keys, String canonical) {
    * The keyset predicate "after these values". One row-value comparison when every key runs the
    * same way (a composite index serves it directly); the expanded OR form otherwise.
    */
-  public void renderAfter(StringBuilder sql, String alias, List<Object> values, SqlParams params, String rankExpr) {
+  void renderAfter(StringBuilder sql, String alias, List<Object> values, SqlParams params, String rankExpr) {
     boolean uniform = keys.stream().allMatch(k -> k.desc() == keys.get(0).desc());
     List<String> binds = new ArrayList<>();
     for (Object v : values) binds.add(params.bind(v));

@@ -20,7 +20,7 @@ import java.util.Set;
  */
 public record Selection(Resource resource, List<String> fields, List<Embed> embeds) {
   /** How deep relations may be embedded: {@code leads(customer(...))} under customers is two. */
-  public static final int MAX_DEPTH = 2;
+  static final int MAX_DEPTH = 2;
 
   /** @param count {@code leads(count)}: the number of related rows instead of the rows */
   public record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
@@ -34,7 +34,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
    * @param scopes the request's embed-scoped parameters ({@code leads.order=...})
    * @param embedMaxRows the most rows a to-many embed may be asked for ({@code reads.embedMaxRows})
    */
-  public static Selection parse(Catalog catalog, Resource resource, String select, QueryScopes scopes, int embedMaxRows) {
+  static Selection parse(Catalog catalog, Resource resource, String select, QueryScopes scopes, int embedMaxRows) {
     Selection sel = select == null || select.isBlank() || select.equals("*")
         ? new Selection(resource, resource.defaultSelect(), List.of())
         : parse(catalog, resource, select, "", scopes, embedMaxRows, 0);
@@ -86,7 +86,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
     return new Selection(resource, List.copyOf(fields), List.copyOf(embeds));
   }
 
-  public static io.vertx.core.json.JsonArray allowed(Resource resource) {
+  static io.vertx.core.json.JsonArray allowed(Resource resource) {
     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
     resource.fields().keySet().forEach(a::add);
     resource.relations().keySet().forEach(r -> a.add(r + "(...)"));
@@ -94,7 +94,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** Splits on commas outside parentheses. */
-  public static List<String> splitTopLevel(String s) {
+  static List<String> splitTopLevel(String s) {
     List<String> out = new ArrayList<>();
     int depth = 0;
     int start = 0;
