@@ -95,6 +95,11 @@ public final class PageSql {
         List.copyOf(sel.embeddedResources()), sel);
   }
 
+  /** The page's plan as PostgreSQL's EXPLAIN gives it, run with the page's own parameters (admin only). */
+  public static String explain(PageQuery q, boolean analyze) {
+    return "EXPLAIN " + (analyze ? "(ANALYZE, BUFFERS, FORMAT JSON) " : "(FORMAT JSON) ") + q.sql();
+  }
+
   private static int parseLimit(String text, int max, int defaultLimit) {
     if (text == null) return Math.min(defaultLimit, max);
     int limit = Numbers.parsePositive("limit", text);

@@ -175,4 +175,12 @@ class ClauseSqlTest {
     assertTrue(bad("leads", "limit", "0").contains("at least 1"));
     assertArrayEquals(new Object[] {7L, 21}, values(plan("leads", "select", "id")).toArray(), "a keyset page asks one row more");
   }
+
+  @Test
+  @DisplayName("/admin/explain: EXPLAIN of the page's own statement, ANALYZE only when asked")
+  void explain() {
+    PageQuery q = plan("leads", "select", "id");
+    assertEquals("EXPLAIN (FORMAT JSON) " + q.sql(), PageSql.explain(q, false));
+    assertEquals("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + q.sql(), PageSql.explain(q, true));
+  }
 }
