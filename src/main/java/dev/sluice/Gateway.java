@@ -6,7 +6,10 @@ import dev.sluice.cache.CacheVerticle;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.changes.ChangeFeed;
+import dev.sluice.catalog.SchemaSnapshot;
 import dev.sluice.catalog.SchemaVerifier;
+import dev.sluice.catalog.WriteSchema;
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.data.Database;
 import dev.sluice.data.Migrator;
@@ -36,6 +39,7 @@ import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -83,15 +87,17 @@ public final class Gateway {
     return Migrator.migrate(vertx, config.pg())
         .compose(n -> {
           if (n > 0) LOG.info("applied " + n + " migration(s)");
-          return SchemaVerifier.verify(maintenance, config.resources());
+          // The one read of the schema: the catalog, the write targets and the vector indexes are checked against it.
+          return SchemaSnapshot.read(maintenance, SchemaVerifier.tables(config.resources()));
         })
-        .compose(catalog -> VectorIndexes.verify(maintenance, catalog, VectorSettings.from(config)).map(catalog))
-        .compose(catalog -> StorageCheck.verify(maintenance, catalog).map(catalog))
-        .compose(catalog -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(catalog))
-        .compose(catalog -> databaseIdentity(maintenance).map(id -> new Object[] {catalog, id}))
+        .map(schema -> Schema.of(config, schema))
+        .compose(schema -> StorageCheck.verify(maintenance, schema.catalog()).map(schema))
+        .compose(schema -> DemoLoader.loadIfEmpty(vertx, maintenance, config.demo()).map(schema))
+        .compose(schema -> databaseIdentity(maintenance).map(id -> new Object[] {schema, id}))
         .eventually(maintenance::close)
         .compose(started -> {
-          Catalog catalog = (Catalog) started[0];
+          Schema schema = (Schema) started[0];
+          Catalog catalog = schema.catalog();
           ResponseCache cache = new ResponseCache(vertx, config, catalog, registry, (String) started[1]);
           ChangeFeed feed = new ChangeFeed(vertx, List.copyOf(catalog.all().keySet()), CHANGE_BUFFER);
           ReplicaSet replicas = replicaSet(config.pg());
@@ -103,15 +109,27 @@ public final class Gateway {
               .compose(v -> replicas.size() == 0 ? Future.<Void>succeededFuture()
                   : deploy(vertx, ids, () -> new ReplicaMonitor(config.pg(), replicas, registry), 1))
               .compose(v -> deploy(vertx, ids, () -> new PgVerticle(config, catalog, cache, replicas), config.pg().instances()))
-              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, replicas, embeddings.get()), config.writes().verticleInstances()))
+              .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, schema.writeTargets(), replicas, embeddings.get()), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
-              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, replicas, embeddings.get()), VectorSettings.from(config).instances()))
+              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, schema.vectorColumns(), replicas, embeddings.get()), VectorSettings.from(config).instances()))
               .compose(v -> AccessControl.start(vertx, config, registry))
               .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), httpInstances(config))
                   .onFailure(err -> access.close())
                   .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, embeddings.get(), access))));
         });
+  }
+
+  /**
+   * What the verticles are given of the start-up schema snapshot: the catalog checked against it, the
+   * write targets and the vector columns. All immutable, shared by every instance on every event loop.
+   */
+  private record Schema(Catalog catalog, Map<String, WriteTarget> writeTargets, VectorIndexes.Columns vectorColumns) {
+    static Schema of(SluiceConfig config, SchemaSnapshot snapshot) {
+      Catalog catalog = SchemaVerifier.build(config.resources(), snapshot);
+      VectorIndexes.Columns vectors = VectorIndexes.check(catalog, VectorSettings.from(config), snapshot);
+      return new Schema(catalog, WriteSchema.targets(catalog, snapshot), vectors);
+    }
   }
 
   /**

@@ -59,7 +59,7 @@ public final class AdvisorVerticle extends VerticleBase {
         m.reply(ar.result());
       } else {
         LOG.log(java.util.logging.Level.WARNING, "advice unavailable", ar.cause());
-        m.fail(503, ApiError.unavailable("The maintenance advice is unavailable.").toJson().encode());
+        ErrorMapper.fail(m, ApiError.unavailable("The maintenance advice is unavailable."));
       }
     })).completion());
     ready.add(vertx.eventBus().<JsonObject>consumer(APPLY, m -> {
@@ -71,8 +71,7 @@ public final class AdvisorVerticle extends VerticleBase {
           LOG.info("advice applied on an admin's request: " + ar.result().getString("sql"));
           m.reply(ar.result());
         } else {
-          ApiError e = ErrorMapper.map(ar.cause());
-          m.fail(e.status(), e.toJson().encode());
+          ErrorMapper.fail(m, ar.cause());
         }
       });
     }).completion());

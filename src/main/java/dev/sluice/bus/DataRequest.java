@@ -13,7 +13,8 @@ import io.vertx.core.json.JsonObject;
  * @param query the HTTP query parameters (select, order, limit, after, page, count and filters);
  *     a value is a string, or an array of strings when a key is repeated
  * @param body the request body, or null
- * @param local true when the sender is in this JVM and wants the reply as raw JSON bytes
+ * @param local true when the gateway itself sent it (the HTTP verticle, which admitted it already; the demo
+ *     loader), false for a bus consumer's message: the write path admits those against their tenant's share
  * @param noCache the caller asked to bypass the cache (Cache-Control: no-cache)
  * @param role the caller's role, from its key (the write path checks each resource's write role);
  *     writer where the sender does not say

@@ -4,9 +4,7 @@ import dev.sluice.catalog.ResourceSpec.RelationSpec;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.config.ConfigException;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,35 +17,25 @@ import java.util.Map;
  * column's type, so a typo in the configuration fails the start instead of a request.
  */
 public final class SchemaVerifier {
-  // pg_catalog rather than information_schema.columns, which leaves out materialized views.
-  private static final String COLUMNS_SQL =
-      "SELECT c.relname::text, a.attname::text, t.typname::text FROM pg_attribute a "
-          + "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type d ON d.oid = a.atttypid "
-          // a domain column has its base type, as information_schema's udt_name says
-          + "JOIN pg_type t ON t.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END "
-          + "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1) "
-          + "AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped";
-
   private SchemaVerifier() {}
 
-  public static Future<Catalog> verify(SqlClient client, List<ResourceSpec> specs) {
-    String[] tables = specs.stream().map(ResourceSpec::table).distinct().toArray(String[]::new);
-    return client.preparedQuery(COLUMNS_SQL).execute(Tuple.of(tables)).map(rows -> {
-      Map<String, Map<String, String>> schema = new HashMap<>();
-      for (Row row : rows) {
-        schema.computeIfAbsent(row.getString(0), t -> new HashMap<>()).put(row.getString(1), row.getString(2));
-      }
-      return build(specs, schema);
-    });
+  /** The tables the specs name: what the gateway's {@link SchemaSnapshot} reads. */
+  public static List<String> tables(List<ResourceSpec> specs) {
+    return specs.stream().map(ResourceSpec::table).distinct().toList();
   }
 
-  static Catalog build(List<ResourceSpec> specs, Map<String, Map<String, String>> schema) {
+  /** Reads the schema and checks the specs against it (tools; the gateway shares its one snapshot instead). */
+  public static Future<Catalog> verify(SqlClient client, List<ResourceSpec> specs) {
+    return SchemaSnapshot.read(client, tables(specs)).map(schema -> build(specs, schema));
+  }
+
+  public static Catalog build(List<ResourceSpec> specs, SchemaSnapshot schema) {
     Map<String, ResourceSpec> byName = new HashMap<>();
     specs.forEach(s -> byName.put(s.name(), s));
     Map<String, Resource> out = new LinkedHashMap<>();
     for (ResourceSpec s : specs) {
       String key = "resources." + s.name();
-      Map<String, String> cols = schema.get(s.table());
+      Map<String, String> cols = udts(schema.attributes(s.table()));
       if (cols == null) throw new ConfigException(key + ".table: table '" + s.table() + "' does not exist");
       Map<String, ColumnType> fields = new LinkedHashMap<>();
       for (String f : s.fields()) fields.put(f, typeOf(key + ".fields", s.table(), f, cols));
@@ -73,7 +61,8 @@ public final class SchemaVerifier {
         if (rel.kind() == ResourceSpec.Kind.ONE) {
           typeOf(relKey, s.table(), rel.column(), cols);
         } else {
-          typeOf(relKey, target.table(), rel.column(), schema.getOrDefault(target.table(), Map.of()));
+          Map<String, String> targetCols = udts(schema.attributes(target.table()));
+          typeOf(relKey, target.table(), rel.column(), targetCols == null ? Map.of() : targetCols);
         }
         relations.put(rel.name(), new Resource.Relation(rel.name(), rel.resource(), rel.kind(), rel.column(), rel.limit()));
       }
@@ -86,6 +75,14 @@ public final class SchemaVerifier {
           s.maxLimit(), s.view(), s.partitioning(), s.writePolicy()));
     }
     return new Catalog(out);
+  }
+
+  /** A table's column types by name, or null for a table that does not exist. */
+  private static Map<String, String> udts(Map<String, SchemaSnapshot.Attribute> attributes) {
+    if (attributes == null) return null;
+    Map<String, String> out = new HashMap<>();
+    attributes.forEach((column, a) -> out.put(column, a.udt()));
+    return out;
   }
 
   private static ColumnType typeOf(String key, String table, String column, Map<String, String> cols) {

@@ -5,6 +5,7 @@ import dev.sluice.bus.DataRequest;
 import dev.sluice.cache.CacheSpec;
 import dev.sluice.cache.ResponseCache;
 import dev.sluice.replica.ReplicaRouter;
+import dev.sluice.sql.PageQuery;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
@@ -47,7 +48,7 @@ final class CachedReads {
   }
 
   Future<DataReply> page(DataRequest req) {
-    PageReader.PageQuery q = pages.plan(req);
+    PageQuery q = pages.plan(req);
     long tenant = req.tenant();
     if (req.noCache()) {
       return router.read(tenant, s -> s.pages().execute(q, cq -> router.read(tenant, c -> c.pages().count(cq))))

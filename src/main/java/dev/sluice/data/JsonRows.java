@@ -1,5 +1,6 @@
 package dev.sluice.data;
 
+import dev.sluice.sql.Selection;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.buffer.Buffer;
@@ -26,28 +27,6 @@ final class JsonRows {
   private static final JsonFactory FACTORY = new JsonFactory();
 
   private JsonRows() {}
-
-  /** The selected fields as plain columns, then one {@code (subquery)::text} per embedded relation. */
-  static String columns(Selection sel, String alias, String tenantParam) {
-    return columns(sel, alias, tenantParam, null);
-  }
-
-  /** @param params where the embeds' own filters and limits bind their values (null when they have none) */
-  static String columns(Selection sel, String alias, String tenantParam, SqlParams params) {
-    StringBuilder sb = new StringBuilder();
-    for (String f : sel.fields()) sb.append(sb.length() == 0 ? "" : ", ").append(alias).append('.').append(f);
-    int n = 0;
-    for (Selection.Embed e : sel.embeds()) {
-      sb.append(sb.length() == 0 ? "" : ", ").append(JsonProjection.embed(sel.resource(), e, alias, alias + "_" + n++,
-          tenantParam, params)).append("::text");
-    }
-    return sb.toString();
-  }
-
-  /** How many columns {@link #columns} yields. */
-  static int width(Selection sel) {
-    return sel.fields().size() + sel.embeds().size();
-  }
 
   /** Writes one row, read from column {@code first} on, as a JSON object. */
   static void write(JsonGenerator g, Selection sel, Row row, int first) throws IOException {

@@ -10,6 +10,8 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.replica.ReplicaRouter;
 import dev.sluice.replica.ReplicaSet;
+import dev.sluice.sql.PageQuery;
+import dev.sluice.sql.PageSql;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -86,9 +88,8 @@ public final class PgVerticle extends VerticleBase {
   private Future<Buffer> explain(PageReader pages, DataRequest req) {
     JsonObject query = req.query().copy();
     boolean analyze = "true".equals(query.remove("analyze"));
-    PageReader.PageQuery q = pages.plan(new DataRequest(req.resource(), req.tenant(), null, query, null, true));
-    String options = analyze ? "(ANALYZE, BUFFERS, FORMAT JSON) " : "(FORMAT JSON) ";
-    return client.preparedQuery("EXPLAIN " + options + q.sql()).execute(q.params().tuple())
+    PageQuery q = pages.plan(new DataRequest(req.resource(), req.tenant(), null, query, null, true));
+    return client.preparedQuery(PageSql.explain(q, analyze)).execute(q.params().tuple())
         .map(rs -> new JsonObject()
             .put("resource", q.resource().name())
             .put("sql", q.sql())

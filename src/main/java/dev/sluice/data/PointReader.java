@@ -1,5 +1,7 @@
 package dev.sluice.data;
 
+import dev.sluice.sql.PointSql;
+import dev.sluice.sql.Selection;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
@@ -27,8 +29,6 @@ import java.util.Map;
  * Runs on one event loop (its verticle's), so the pending map needs no locking.
  */
 final class PointReader {
-  private static final String T = "t";
-
   private final Catalog catalog;
   private final SqlClient client;
   private final Context context;
@@ -84,7 +84,7 @@ final class PointReader {
     Selection sel = plan.selection();
     Object id = plan.id();
     String shape = sel.shapeKey();
-    String sql = sqlByShape.computeIfAbsent(shape, s -> buildSql(sel));
+    String sql = sqlByShape.computeIfAbsent(shape, s -> PointSql.select(sel));
     String key = shape + '#' + tenant;
     Batch batch = pending.get(key);
     if (batch == null) {
@@ -97,18 +97,6 @@ final class PointReader {
     batch.waiters.computeIfAbsent(id, k -> new ArrayList<>(1)).add(promise);
     if (batch.waiters.size() >= maxBatch) flush(batch);
     return promise.future();
-  }
-
-  private String buildSql(Selection sel) {
-    Resource r = sel.resource();
-    // $1 = the ids, $2 = the tenant (when scoped)
-    String tenant = r.tenantScoped() ? "$2" : "NULL";
-    StringBuilder sql = new StringBuilder("SELECT ").append(T).append('.').append(r.primaryKey()).append(", ")
-        .append(JsonRows.columns(sel, T, tenant)).append(" FROM ").append(r.table()).append(' ').append(T)
-        .append(" WHERE ").append(T).append('.').append(r.primaryKey()).append(" = ANY($1::")
-        .append(r.primaryKeyType().pgName).append("[])");
-    if (r.tenantScoped()) sql.append(" AND ").append(T).append('.').append(r.tenantColumn()).append(" = $2");
-    return sql.toString();
   }
 
   private void flush(Batch batch) {

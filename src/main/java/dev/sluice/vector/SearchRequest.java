@@ -5,8 +5,8 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.ResourceSpec;
-import dev.sluice.data.Filters;
-import dev.sluice.data.Selection;
+import dev.sluice.sql.Filters;
+import dev.sluice.sql.Selection;
 import dev.sluice.error.ApiError;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -369,7 +369,7 @@ record SearchRequest(VectorIndexes.Column column, Selection selection, Filters f
         + c.key() + " has " + has + hint + ".", new JsonObject().put("field", knob).put("index", c.indexType()));
   }
 
-  private static void inRange(String name, int v, VectorSettings.Knob knob) {
+  private static void inRange(String name, int v, VectorSettings.Tuning knob) {
     if (!knob.allows(v)) {
       throw ApiError.badRequest(name + " must be between " + knob.min() + " and " + knob.max() + ".",
           new JsonObject().put("field", name).put("min", knob.min()).put("max", knob.max()));

@@ -4,10 +4,9 @@ import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.ResourceSpec.Metric;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
-import dev.sluice.data.Filters;
-import dev.sluice.data.JsonProjection;
-import dev.sluice.data.Selection;
-import dev.sluice.data.SqlParams;
+import dev.sluice.sql.JsonProjection;
+import dev.sluice.sql.Selection;
+import dev.sluice.sql.SqlParams;
 
 /**
  * The SQL of a search. The inner query is the one the ANN index serves:

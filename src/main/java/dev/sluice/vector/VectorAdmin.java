@@ -3,8 +3,8 @@ package dev.sluice.vector;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
-import dev.sluice.data.Filters;
-import dev.sluice.data.Selection;
+import dev.sluice.sql.Filters;
+import dev.sluice.sql.Selection;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -152,7 +152,7 @@ final class VectorAdmin {
     return uses;
   }
 
-  private static JsonObject knob(VectorSettings.Knob k) {
+  private static JsonObject knob(VectorSettings.Tuning k) {
     return new JsonObject().put("default", k.dflt()).put("min", k.min()).put("max", k.max());
   }
 }

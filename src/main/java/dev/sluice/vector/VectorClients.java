@@ -31,24 +31,24 @@ final class VectorClients {
   }
 
   /** The configured knobs every search starts from. */
-  private static List<VectorSearch.Knob> defaults(VectorSettings s) {
+  private static List<VectorSearch.Setting> defaults(VectorSettings s) {
     return List.of(
-        new VectorSearch.Knob("hnsw.ef_search", Integer.toString(s.efSearch().dflt())),
-        new VectorSearch.Knob("hnsw.iterative_scan", s.iterativeScan()),
-        new VectorSearch.Knob("hnsw.max_scan_tuples", Integer.toString(s.maxScanTuples())),
-        new VectorSearch.Knob("ivfflat.probes", Integer.toString(s.probes().dflt())),
-        new VectorSearch.Knob("ivfflat.iterative_scan", s.ivfflatIterativeScan()),
-        new VectorSearch.Knob("ivfflat.max_probes", Integer.toString(s.maxProbes())));
+        new VectorSearch.Setting("hnsw.ef_search", Integer.toString(s.efSearch().dflt())),
+        new VectorSearch.Setting("hnsw.iterative_scan", s.iterativeScan()),
+        new VectorSearch.Setting("hnsw.max_scan_tuples", Integer.toString(s.maxScanTuples())),
+        new VectorSearch.Setting("ivfflat.probes", Integer.toString(s.probes().dflt())),
+        new VectorSearch.Setting("ivfflat.iterative_scan", s.ivfflatIterativeScan()),
+        new VectorSearch.Setting("ivfflat.max_probes", Integer.toString(s.maxProbes())));
   }
 
   /**
    * What every search must set in its own transaction because no session carries it: behind
    * PgBouncer the configured knobs and the statement timeout; nothing otherwise.
    */
-  static List<VectorSearch.Knob> sessionKnobs(SluiceConfig.Pg pg, VectorSettings s) {
+  static List<VectorSearch.Setting> sessionKnobs(SluiceConfig.Pg pg, VectorSettings s) {
     if (!pg.pgbouncer()) return List.of();
-    List<VectorSearch.Knob> out = new ArrayList<>(defaults(s));
-    out.add(new VectorSearch.Knob("statement_timeout", Integer.toString(pg.statementTimeoutMs())));
+    List<VectorSearch.Setting> out = new ArrayList<>(defaults(s));
+    out.add(new VectorSearch.Setting("statement_timeout", Integer.toString(pg.statementTimeoutMs())));
     return List.copyOf(out);
   }
 

@@ -2,14 +2,12 @@ package dev.sluice.vector;
 
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.SchemaSnapshot;
 import dev.sluice.catalog.ResourceSpec.IndexKind;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.config.ConfigException;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,31 +29,11 @@ import java.util.regex.Pattern;
 public final class VectorIndexes {
   private static final Logger LOG = Logger.getLogger(VectorIndexes.class.getName());
 
-  /**
-   * ANN indexes on the catalog's tables: table, column (null for an expression index), name, method,
-   * operator class, options, partial, and the expression of an expression index (null otherwise).
-   */
-  private static final String INDEXES_SQL = "SELECT t.relname, a.attname, c.relname, am.amname, opc.opcname, "
-      + "c.reloptions::text[], i.indpred IS NOT NULL, pg_get_expr(i.indexprs, i.indrelid) "
-      + "FROM pg_index i "
-      + "JOIN pg_class c ON c.oid = i.indexrelid "
-      + "JOIN pg_class t ON t.oid = i.indrelid "
-      + "JOIN pg_namespace n ON n.oid = t.relnamespace "
-      + "JOIN pg_am am ON am.oid = c.relam "
-      + "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] AND i.indkey[0] <> 0 "
-      + "JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
-      + "WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND am.amname IN ('hnsw', 'ivfflat') "
-      + "AND i.indisvalid ORDER BY c.relname";
   /** The halfvec expression index of a column, as PostgreSQL prints it: (embedding)::halfvec(384). */
   private static final Pattern HALFVEC_EXPR = Pattern.compile("^\\(?\\(?([a-z_][a-z0-9_]*)\\)?::halfvec\\((\\d+)\\)\\)?$");
   /** The binary quantisation index: (binary_quantize(embedding))::bit(384). */
   private static final Pattern BINARY_EXPR =
       Pattern.compile("^\\(?\\(?binary_quantize\\(([a-z_][a-z0-9_]*)\\)\\)?::bit\\((\\d+)\\)\\)?$");
-  /** The declared dimension of vector columns (pgvector keeps it in the type modifier; -1 = any). */
-  private static final String DIMENSIONS_SQL = "SELECT t.relname, a.attname, a.atttypmod FROM pg_attribute a "
-      + "JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-      + "WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped";
-
   private VectorIndexes() {}
 
   /** An ANN index: its name, method (hnsw or ivfflat), operator class and build parameters. */
@@ -94,11 +72,22 @@ public final class VectorIndexes {
   }
 
   /**
-   * Inspects and checks the live indexes of every vector column.
+   * Reads the schema and checks the live indexes of every vector column (tools and tests; the
+   * gateway checks its one start-up snapshot with {@link #check}).
    *
    * @return the columns, or a failed future with a {@link ConfigException} naming the column and the problem
    */
   public static Future<Columns> verify(SqlClient client, Catalog catalog, VectorSettings settings) {
+    List<String> tables = catalog.all().values().stream().map(Resource::table).distinct().toList();
+    return SchemaSnapshot.read(client, tables).map(schema -> check(catalog, settings, schema));
+  }
+
+  /**
+   * Checks the live indexes of every vector column in the schema snapshot.
+   *
+   * @throws ConfigException naming the column and the problem
+   */
+  public static Columns check(Catalog catalog, VectorSettings settings, SchemaSnapshot schema) {
     List<Resource> withVectors = catalog.all().values().stream().filter(r -> !r.vectors().isEmpty()).toList();
     for (String declared : settings.indexes().keySet()) {
       Resource r = catalog.all().get(declared);
@@ -109,41 +98,36 @@ public final class VectorIndexes {
         }
       }
     }
-    if (withVectors.isEmpty()) return Future.succeededFuture(new Columns(Map.of()));
-    String[] tables = withVectors.stream().map(Resource::table).distinct().toArray(String[]::new);
-    Future<RowSet<Row>> indexes = client.preparedQuery(INDEXES_SQL).execute(Tuple.of(tables));
-    Future<RowSet<Row>> dims = client.preparedQuery(DIMENSIONS_SQL).execute(Tuple.of(tables));
-    return Future.all(indexes, dims).map(v -> check(withVectors, settings, indexes.result(), dims.result()));
+    if (withVectors.isEmpty()) return new Columns(Map.of());
+    return check(withVectors, settings, schema);
   }
 
-  private static Columns check(List<Resource> resources, VectorSettings settings, RowSet<Row> indexRows, RowSet<Row> dimRows) {
+  private static Columns check(List<Resource> resources, VectorSettings settings, SchemaSnapshot schema) {
     Map<String, List<Index>> byColumn = new LinkedHashMap<>();
     Map<String, List<Index>> halfvec = new LinkedHashMap<>();
     Map<String, List<Index>> binary = new LinkedHashMap<>();
-    for (Row row : indexRows) {
-      String[] options = row.getArrayOfStrings(5);
-      Index ix = new Index(row.getString(2), row.getString(3), row.getString(4), parameters(row.getString(3), options),
-          row.getBoolean(6));
-      String table = row.getString(0);
-      if (row.getString(1) != null) {
-        byColumn.computeIfAbsent(table + "." + row.getString(1), k -> new ArrayList<>()).add(ix);
+    for (SchemaSnapshot.AnnIndex row : schema.annIndexes()) {
+      Index ix = new Index(row.name(), row.method(), row.opclass(),
+          parameters(row.method(), row.options().toArray(String[]::new)), row.partial());
+      String table = row.table();
+      if (row.column() != null) {
+        byColumn.computeIfAbsent(table + "." + row.column(), k -> new ArrayList<>()).add(ix);
         continue;
       }
-      String expr = row.getString(7) == null ? "" : row.getString(7).replace(" ", "");
+      String expr = row.expression() == null ? "" : row.expression().replace(" ", "");
       Matcher h = HALFVEC_EXPR.matcher(expr);
       Matcher b = BINARY_EXPR.matcher(expr);
       if (h.matches()) halfvec.computeIfAbsent(table + "." + h.group(1) + "/" + h.group(2), k -> new ArrayList<>()).add(ix);
       else if (b.matches()) binary.computeIfAbsent(table + "." + b.group(1) + "/" + b.group(2), k -> new ArrayList<>()).add(ix);
     }
-    Map<String, Integer> typmods = new LinkedHashMap<>();
-    for (Row row : dimRows) typmods.put(row.getString(0) + "." + row.getString(1), row.getInteger(2));
-
     Map<String, Map<String, Column>> out = new LinkedHashMap<>();
     for (Resource r : resources) {
       Map<String, Column> cols = new LinkedHashMap<>();
       for (VectorSpec spec : r.vectors().values()) {
         String key = "resources." + r.name() + ".vectors." + spec.column();
-        Integer typmod = typmods.get(r.table() + "." + spec.column());
+        SchemaSnapshot.Attribute attribute = schema.attributes(r.table()) == null ? null
+            : schema.attributes(r.table()).get(spec.column());
+        Integer typmod = attribute == null ? null : attribute.typmod();
         if (typmod != null && typmod > 0 && typmod != spec.dimensions()) {
           throw new ConfigException(key + ".dimensions: is " + spec.dimensions() + " but the column holds vectors of "
               + typmod + " dimensions");

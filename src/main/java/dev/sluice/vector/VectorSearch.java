@@ -33,10 +33,10 @@ final class VectorSearch {
   private final Pool pool;
   private final Embeddings embeddings;
   /** Set by every search in its own transaction when no session carries them (behind PgBouncer); else empty. */
-  private final List<Knob> sessionKnobs;
+  private final List<Setting> sessionKnobs;
 
   VectorSearch(Catalog catalog, VectorSettings settings, VectorIndexes.Columns columns, SqlClient client, Pool pool,
-               Embeddings embeddings, List<Knob> sessionKnobs) {
+               Embeddings embeddings, List<Setting> sessionKnobs) {
     this.embeddings = embeddings;
     this.catalog = catalog;
     this.settings = settings;
@@ -47,7 +47,7 @@ final class VectorSearch {
   }
 
   /** One session setting for one query: a GUC name (a constant of this class) and its value. */
-  record Knob(String name, String value) {}
+  record Setting(String name, String value) {}
 
   Future<Buffer> search(DataRequest req) {
     SearchRequest q = SearchRequest.search(catalog, columns, settings, req);
@@ -85,17 +85,17 @@ final class VectorSearch {
 
   /** The statement with the request's knobs: on the pooled client when they are the defaults. */
   Future<RowSet<Row>> run(SearchRequest q, SearchSql.Statement s) {
-    List<Knob> knobs = knobs(q);
+    List<Setting> knobs = knobs(q);
     Tuple params = s.params().tuple();
     if (knobs.isEmpty() && sessionKnobs.isEmpty()) return client.preparedQuery(s.sql()).execute(params);
     return withKnobs(knobs, conn -> conn.preparedQuery(s.sql()).execute(params));
   }
 
   /** The settings this query needs beyond the session defaults; empty for the common case. */
-  List<Knob> knobs(SearchRequest q) {
-    List<Knob> out = new ArrayList<>(1);
+  List<Setting> knobs(SearchRequest q) {
+    List<Setting> out = new ArrayList<>(1);
     if (q.exact()) {
-      out.add(new Knob("enable_indexscan", "off"));
+      out.add(new Setting("enable_indexscan", "off"));
       return out;
     }
     VectorIndexes.Index index = q.index();
@@ -107,10 +107,10 @@ final class VectorSearch {
         ef = Math.min(VectorSettings.EF_SEARCH_LIMIT,
             Math.max(ef, q.hybrid() != null ? SearchSql.hybridDepth(q) : q.candidates()));
       }
-      if (ef != settings.efSearch().dflt()) out.add(new Knob("hnsw.ef_search", Integer.toString(ef)));
+      if (ef != settings.efSearch().dflt()) out.add(new Setting("hnsw.ef_search", Integer.toString(ef)));
     } else {
       int probes = q.probes() == null ? settings.probes().dflt() : q.probes();
-      if (probes != settings.probes().dflt()) out.add(new Knob("ivfflat.probes", Integer.toString(probes)));
+      if (probes != settings.probes().dflt()) out.add(new Setting("ivfflat.probes", Integer.toString(probes)));
     }
     return out;
   }
@@ -120,13 +120,13 @@ final class VectorSearch {
    * set_config with is_local = true, values bound). The settings statement and the work are pipelined
    * on the connection; commit or rollback follows the work's future, and ends the settings with it.
    */
-  <T> Future<T> withKnobs(List<Knob> own, Function<SqlConnection, Future<T>> work) {
-    List<Knob> knobs = own;
+  <T> Future<T> withKnobs(List<Setting> own, Function<SqlConnection, Future<T>> work) {
+    List<Setting> knobs = own;
     if (!sessionKnobs.isEmpty()) {
       // The defaults first, then the query's own over them (one set_config per name).
-      java.util.Map<String, Knob> merged = new java.util.LinkedHashMap<>();
-      for (Knob k : sessionKnobs) merged.put(k.name(), k);
-      for (Knob k : own) merged.put(k.name(), k);
+      java.util.Map<String, Setting> merged = new java.util.LinkedHashMap<>();
+      for (Setting k : sessionKnobs) merged.put(k.name(), k);
+      for (Setting k : own) merged.put(k.name(), k);
       knobs = new ArrayList<>(merged.values());
     }
     StringBuilder sql = new StringBuilder("SELECT ");

@@ -28,7 +28,7 @@ import java.util.Map;
  * @param txPoolSize connections of each verticle's transaction pool (searches with their own knobs)
  * @param indexes expected index builds, by resource and column; a live index that differs fails the start
  */
-public record VectorSettings(Knob efSearch, Knob probes, String iterativeScan, int maxScanTuples, int maxProbes,
+public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeScan, int maxScanTuples, int maxProbes,
                              boolean allowExact, int instances, int poolSize, int txPoolSize,
                              Map<String, Map<String, IndexBuild>> indexes) {
 
@@ -37,7 +37,7 @@ public record VectorSettings(Knob efSearch, Knob probes, String iterativeScan, i
   static final int PROBES_LIMIT = 32768;
 
   /** A per-query knob: its default and the range a request may ask for. */
-  public record Knob(int dflt, int min, int max) {
+  public record Tuning(int dflt, int min, int max) {
     boolean allows(int v) {
       return v >= min && v <= max;
     }
@@ -52,8 +52,8 @@ public record VectorSettings(Knob efSearch, Knob probes, String iterativeScan, i
   }
 
   static VectorSettings from(JsonObject v) {
-    Knob ef = knob(v, "efSearch", 100, EF_SEARCH_LIMIT);
-    Knob probes = knob(v, "probes", 10, PROBES_LIMIT);
+    Tuning ef = knob(v, "efSearch", 100, EF_SEARCH_LIMIT);
+    Tuning probes = knob(v, "probes", 10, PROBES_LIMIT);
     String iterative = string(v, "iterativeScan", "relaxed_order").toLowerCase(Locale.ROOT);
     if (!iterative.equals("off") && !iterative.equals("relaxed_order") && !iterative.equals("strict_order")) {
       throw new ConfigException("vector.iterativeScan: must be off, relaxed_order or strict_order, got '" + iterative + "'");
@@ -92,14 +92,14 @@ public record VectorSettings(Knob efSearch, Knob probes, String iterativeScan, i
     return iterativeScan.equals("off") ? "off" : "relaxed_order";
   }
 
-  private static Knob knob(JsonObject v, String name, int dflt, int limit) {
+  private static Tuning knob(JsonObject v, String name, int dflt, int limit) {
     String key = "vector." + name;
     JsonObject k = object(v, name, key);
     int min = integer(k, "min", key + ".min", 1, 1, limit);
     int max = integer(k, "max", key + ".max", limit, 1, limit);
     if (min > max) throw new ConfigException(key + ".min: must not exceed " + key + ".max (" + max + ")");
     int d = integer(k, "default", key + ".default", Math.max(min, Math.min(dflt, max)), min, max);
-    return new Knob(d, min, max);
+    return new Tuning(d, min, max);
   }
 
   private static JsonObject object(JsonObject parent, String name) {

@@ -35,9 +35,13 @@ public final class VectorVerticle extends VerticleBase {
   private final ReplicaSet replicas;
   private final List<SqlClient> clients = new ArrayList<>();
   private final Embeddings embeddings;
+  /** The vector columns and their indexes, checked once by the gateway against its schema snapshot. */
+  private final VectorIndexes.Columns columns;
 
-  public VectorVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+  public VectorVerticle(SluiceConfig config, Catalog catalog, VectorIndexes.Columns columns, ReplicaSet replicas,
+                        Embeddings embeddings) {
     this.embeddings = embeddings;
+    this.columns = columns;
     this.config = config;
     this.catalog = catalog;
     this.replicas = replicas;
@@ -52,24 +56,22 @@ public final class VectorVerticle extends VerticleBase {
     clients.add(pool);
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
-    List<VectorSearch.Knob> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
-    return VectorIndexes.verify(client, catalog, settings).compose(columns -> {
-      List<VectorSearch> onReplicas = new ArrayList<>();
-      for (String url : config.pg().replicas().urls()) {
-        SqlClient replicaClient = VectorClients.client(vertx, config.pg(), url, settings);
-        Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
-        clients.add(replicaClient);
-        clients.add(replicaPool);
-        onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings, sessionKnobs));
-      }
-      ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
-          new VectorSearch(catalog, settings, columns, client, pool, embeddings, sessionKnobs), onReplicas);
-      VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
-      return Future.all(
-          BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),
-          BusService.serve(bus, Addresses.SIMILAR, keys, req -> search.read(req.tenant(), s -> s.similar(req))),
-          BusService.serve(bus, ADMIN_VECTOR, keys, admin::report));
-    });
+    List<VectorSearch.Setting> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
+    List<VectorSearch> onReplicas = new ArrayList<>();
+    for (String url : config.pg().replicas().urls()) {
+      SqlClient replicaClient = VectorClients.client(vertx, config.pg(), url, settings);
+      Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
+      clients.add(replicaClient);
+      clients.add(replicaPool);
+      onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings, sessionKnobs));
+    }
+    ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
+        new VectorSearch(catalog, settings, columns, client, pool, embeddings, sessionKnobs), onReplicas);
+    VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
+    return Future.all(
+        BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),
+        BusService.serve(bus, Addresses.SIMILAR, keys, req -> search.read(req.tenant(), s -> s.similar(req))),
+        BusService.serve(bus, ADMIN_VECTOR, keys, admin::report));
   }
 
   @Override

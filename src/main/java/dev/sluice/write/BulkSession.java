@@ -1,5 +1,7 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
 import dev.sluice.bus.DataReply;
 import dev.sluice.bus.DataRequest;
 import dev.sluice.error.ApiError;
@@ -164,7 +166,7 @@ final class BulkSession {
         if (rows >= maxRows) throw JsonInput.tooManyRows(maxRows);
         Object json = JsonInput.parseLine(b, line);
         if (!reader.full()) {
-          Row r = reader.read(rows, line, json);
+          InputRow r = reader.read(rows, line, json);
           if (r != null && !reader.failed()) {
             writer.add(r, b.length());
             if (writer.chunkFull()) writer.submit();

@@ -1,8 +1,12 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -35,7 +39,7 @@ final class BulkWriter {
   private final int operation;
   private final EmbeddingFill fill;
 
-  private List<Row> pending = new ArrayList<>();
+  private List<InputRow> pending = new ArrayList<>();
   private long pendingBytes;
   private Future<Void> tail = Future.succeededFuture();
   private long inserted;
@@ -72,7 +76,7 @@ final class BulkWriter {
   }
 
   /** Buffers a row; {@code bytes} is its input size (0 when unknown). */
-  void add(Row row, int bytes) {
+  void add(InputRow row, int bytes) {
     pending.add(row);
     pendingBytes += bytes;
   }
@@ -84,7 +88,7 @@ final class BulkWriter {
   /** Queues the buffered rows as a chunk after the ones before; completes when it is written. */
   Future<Void> submit() {
     if (pending.isEmpty()) return tail;
-    List<Row> rows = pending;
+    List<InputRow> rows = pending;
     pending = new ArrayList<>(Math.min(chunkRows, 4096));
     pendingBytes = 0;
     tail = tail.compose(v -> write(rows));
@@ -107,8 +111,8 @@ final class BulkWriter {
   }
 
   /** Writes everything: the rows of a buffered request, chunk by chunk. */
-  Future<JsonObject> writeAll(List<Row> rows) {
-    for (Row r : rows) {
+  Future<JsonObject> writeAll(List<InputRow> rows) {
+    for (InputRow r : rows) {
       add(r, 0);
       if (chunkFull()) submit();
     }
@@ -119,22 +123,22 @@ final class BulkWriter {
     return new JsonObject().put("inserted", inserted).put("skipped", skipped).put("updated", updated);
   }
 
-  private Future<Void> write(List<Row> given) {
+  private Future<Void> write(List<InputRow> given) {
     if (cancelled) return Future.failedFuture(new IllegalStateException("the write was cancelled"));
     return fill.rows(given).compose(this::writeChunk);
   }
 
-  private Future<Void> writeChunk(List<Row> rows) {
+  private Future<Void> writeChunk(List<InputRow> rows) {
     // One statement per shape, in the order shapes first appear.
-    Map<Long, List<Row>> shapes = new LinkedHashMap<>();
-    for (Row r : rows) shapes.computeIfAbsent(r.mask(), m -> new ArrayList<>()).add(r);
+    Map<Long, List<InputRow>> shapes = new LinkedHashMap<>();
+    for (InputRow r : rows) shapes.computeIfAbsent(r.mask(), m -> new ArrayList<>()).add(r);
     if (shapes.size() == 1) return writeShape(rows);
     Future<Void> f = Future.succeededFuture();
-    for (List<Row> shape : shapes.values()) f = f.compose(v -> writeShape(shape));
+    for (List<InputRow> shape : shapes.values()) f = f.compose(v -> writeShape(shape));
     return f;
   }
 
-  private Future<Void> writeShape(List<Row> rows) {
+  private Future<Void> writeShape(List<InputRow> rows) {
     if (cancelled) return Future.failedFuture(new IllegalStateException("the write was cancelled"));
     try {
       if (mode != ConflictMode.SKIP) checkRepeatedKeys(rows);
@@ -154,12 +158,12 @@ final class BulkWriter {
         .compose(rs -> count(st, rows, rs));
   }
 
-  private Future<Void> count(InsertSql.Statement st, List<Row> rows, RowSet<io.vertx.sqlclient.Row> rs) {
+  private Future<Void> count(InsertSql.Statement st, List<InputRow> rows, RowSet<Row> rs) {
     if (mode != ConflictMode.UPDATE) {
       long n;
       if (st.returnsIds()) {
         n = 0;
-        for (io.vertx.sqlclient.Row r : rs) {
+        for (Row r : rs) {
           changes.add(target, tenant, "insert", r.getValue(0));
           if (written != null) written.add(r.getValue(0));
           n++;
@@ -173,7 +177,7 @@ final class BulkWriter {
       return Future.succeededFuture();
     }
     Set<String> touched = rs.size() < rows.size() ? new HashSet<>() : null;
-    for (io.vertx.sqlclient.Row r : rs) {
+    for (Row r : rs) {
       boolean fresh = r.getBoolean(1);
       if (fresh) inserted++;
       else updated++;
@@ -183,7 +187,7 @@ final class BulkWriter {
     }
     if (touched == null) return Future.succeededFuture();
     // A row neither inserted nor updated hit a key held by a row of another tenant.
-    for (Row row : rows) {
+    for (InputRow row : rows) {
       String k = keyOf(row);
       if (k != null && !touched.contains(k)) {
         String field = conflictKey.size() == 1 ? conflictKey.get(0).name() : null;
@@ -197,14 +201,14 @@ final class BulkWriter {
     return Future.succeededFuture();
   }
 
-  private String keyOf(io.vertx.sqlclient.Row r) {
+  private String keyOf(Row r) {
     if (conflictKey.size() == 1 && conflictKey.get(0) == target.primaryKey) return String.valueOf(r.getValue(0));
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < conflictKey.size(); i++) sb.append(r.getValue(2 + i)).append('\u0001');
     return sb.toString();
   }
 
-  private String keyOf(Row row) {
+  private String keyOf(InputRow row) {
     StringBuilder sb = new StringBuilder();
     for (WriteTarget.Column c : conflictKey) {
       Object v = row.values()[c.index()];
@@ -219,10 +223,10 @@ final class BulkWriter {
    * Two rows of one statement with the same key: PostgreSQL would refuse the whole statement
    * (an upsert cannot touch a row twice), so say which row repeats which, up front.
    */
-  private void checkRepeatedKeys(List<Row> rows) {
+  private void checkRepeatedKeys(List<InputRow> rows) {
     List<WriteTarget.Column> key = mode == ConflictMode.UPDATE ? conflictKey : List.of(target.primaryKey);
-    Map<Object, Row> seen = new HashMap<>(rows.size() * 2);
-    for (Row row : rows) {
+    Map<Object, InputRow> seen = new HashMap<>(rows.size() * 2);
+    for (InputRow row : rows) {
       Object k;
       if (key.size() == 1) {
         k = row.values()[key.get(0).index()];
@@ -232,7 +236,7 @@ final class BulkWriter {
         k = parts.contains(null) ? null : parts;
       }
       if (k == null) continue;
-      Row first = seen.putIfAbsent(k, row);
+      InputRow first = seen.putIfAbsent(k, row);
       if (first != null) {
         String field = key.size() == 1 ? key.get(0).name() : null;
         JsonObject details = RowReader.rowsDetails(List.of(new RowError(row.index(), row.line(), field,

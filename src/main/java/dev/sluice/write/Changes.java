@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.bus.Addresses;
 import dev.sluice.replica.CommitFence;
 import io.vertx.core.Future;

@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.catalog.ResourceSpec.VectorSpec;
 import dev.sluice.embed.Embeddings;
 import io.vertx.core.Future;
@@ -44,17 +45,17 @@ final class EmbeddingFill {
   }
 
   /** The rows with their derived vectors filled in (the same list when none needs one). */
-  Future<List<Row>> rows(List<Row> rows) {
-    Future<List<Row>> f = Future.succeededFuture(rows);
+  Future<List<InputRow>> rows(List<InputRow> rows) {
+    Future<List<InputRow>> f = Future.succeededFuture(rows);
     for (Derived d : derived) f = f.compose(current -> fill(d, current));
     return f;
   }
 
-  private Future<List<Row>> fill(Derived d, List<Row> rows) {
+  private Future<List<InputRow>> fill(Derived d, List<InputRow> rows) {
     List<Integer> at = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
-      Row r = rows.get(i);
+      InputRow r = rows.get(i);
       if ((r.mask() & d.vector().bit()) == 0 && r.values()[d.source().index()] instanceof String text) {
         at.add(i);
         texts.add(text);
@@ -62,11 +63,11 @@ final class EmbeddingFill {
     }
     if (texts.isEmpty()) return Future.succeededFuture(rows);
     return embeddings.embedAll(d.model(), texts).map(vectors -> {
-      List<Row> out = new ArrayList<>(rows);
+      List<InputRow> out = new ArrayList<>(rows);
       for (int j = 0; j < at.size(); j++) {
-        Row r = out.get(at.get(j));
+        InputRow r = out.get(at.get(j));
         r.values()[d.vector().index()] = pgText(vectors.get(j));
-        out.set(at.get(j), new Row(r.index(), r.line(), r.mask() | d.vector().bit(), r.values()));
+        out.set(at.get(j), new InputRow(r.index(), r.line(), r.mask() | d.vector().bit(), r.values()));
       }
       return out;
     });

@@ -1,5 +1,7 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import io.vertx.core.Future;
@@ -28,10 +30,10 @@ final class RowFailure extends RuntimeException {
   final PgException cause;
   final WriteTarget target;
   final InsertSql.Statement statement;
-  final List<Row> rows;
+  final List<InputRow> rows;
   final int operation;
 
-  private RowFailure(PgException cause, WriteTarget target, InsertSql.Statement statement, List<Row> rows, int operation) {
+  private RowFailure(PgException cause, WriteTarget target, InsertSql.Statement statement, List<InputRow> rows, int operation) {
     super(cause.getSqlState(), null, false, false);
     this.cause = cause;
     this.target = target;
@@ -41,7 +43,7 @@ final class RowFailure extends RuntimeException {
   }
 
   /** Wraps a data error of a chunk; anything else (connection, timeout) passes through unchanged. */
-  static Throwable of(Throwable err, WriteTarget target, InsertSql.Statement statement, List<Row> rows, int operation) {
+  static Throwable of(Throwable err, WriteTarget target, InsertSql.Statement statement, List<InputRow> rows, int operation) {
     if (ErrorMapper.clientDataRule(err) != null) return new RowFailure((PgException) err, target, statement, rows, operation);
     return err;
   }
@@ -52,24 +54,24 @@ final class RowFailure extends RuntimeException {
    */
   static Future<Throwable> explain(Throwable err, SqlConnection conn) {
     if (!(err instanceof RowFailure f)) return Future.succeededFuture(err);
-    Row byKey = f.rowByKey();
+    InputRow byKey = f.rowByKey();
     if (byKey != null) return Future.succeededFuture(f.error(byKey, f.cause));
     return f.replay(conn).<Throwable>map(found -> found == null ? f.error(null, f.cause) : f.error(found.row, found.error))
         .otherwise(e -> f.error(null, f.cause));
   }
 
-  private record Found(Row row, PgException error) {}
+  private record Found(InputRow row, PgException error) {}
 
   /** Unique and foreign-key violations name the key: "Key (id)=(42) already exists." */
-  private Row rowByKey() {
+  private InputRow rowByKey() {
     String state = cause.getSqlState();
     if (!state.equals("23505") && !state.equals("23503")) return null;
     Matcher m = cause.getDetail() == null ? null : KEY.matcher(cause.getDetail());
     if (m == null || !m.find()) return null;
     WriteTarget.Column c = target.byName.get(m.group(1));
     if (c == null || !switch (c.type()) { case INT2, INT4, INT8, TEXT, UUID_ -> true; default -> false; }) return null;
-    List<Row> matches = new ArrayList<>(2);
-    for (Row r : rows) {
+    List<InputRow> matches = new ArrayList<>(2);
+    for (InputRow r : rows) {
       Object v = r.values()[c.index()];
       if (v != null && v.toString().equals(m.group(2))) {
         matches.add(r);
@@ -86,7 +88,7 @@ final class RowFailure extends RuntimeException {
     // Plain BEGIN/ROLLBACK around pipelined single-row statements: after the first failure the
     // server refuses the rest (25P02) until the ROLLBACK, so nothing here can ever commit.
     Future<?> begin = conn.query("BEGIN").execute();
-    for (Row r : rows) results.add(conn.preparedQuery(statement.sql()).execute(tupleOf(r)));
+    for (InputRow r : rows) results.add(conn.preparedQuery(statement.sql()).execute(tupleOf(r)));
     Future<?> rollback = conn.query("ROLLBACK").execute();
     List<Future<?>> all = new ArrayList<>(results);
     all.add(begin);
@@ -102,7 +104,7 @@ final class RowFailure extends RuntimeException {
     });
   }
 
-  private Tuple tupleOf(Row r) {
+  private Tuple tupleOf(InputRow r) {
     Tuple t = Tuple.tuple();
     for (int ci : statement.columns()) {
       Object[] one = Values.newArray(target.columns.get(ci).type(), 1);
@@ -112,7 +114,7 @@ final class RowFailure extends RuntimeException {
     return t;
   }
 
-  private ApiError error(Row row, PgException pg) {
+  private ApiError error(InputRow row, PgException pg) {
     ErrorMapper.SqlState rule = ErrorMapper.clientDataRule(pg);
     if (rule == null) return ErrorMapper.map(pg);
     String field = target.exposedOrNull(pg.getColumn());

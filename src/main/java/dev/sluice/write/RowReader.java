@@ -1,5 +1,6 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.ResourceSpec;
 import dev.sluice.error.ApiError;
@@ -47,7 +48,7 @@ final class RowReader {
   }
 
   /** The validated row, or null when it has errors (recorded here). */
-  Row read(long index, long line, Object json) {
+  InputRow read(long index, long line, Object json) {
     if (!(json instanceof JsonObject o)) {
       error(index, line, null, "must be a JSON object");
       return null;
@@ -94,7 +95,7 @@ final class RowReader {
       values[target.tenant.index()] = tenantValue;
       mask |= target.tenant.bit();
     }
-    return errors.size() + forbidden.size() == before ? new Row(index, line, mask, values) : null;
+    return errors.size() + forbidden.size() == before ? new InputRow(index, line, mask, values) : null;
   }
 
   /**

@@ -1,7 +1,10 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.input.TextValues;
+import dev.sluice.sql.Casts;
+import dev.sluice.sql.MutationSql;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,13 +29,6 @@ final class Values {
     }
   }
 
-  /**
-   * A relative update of a numeric column, {@code {"priority": {"inc": 1}}}: the column becomes
-   * {@code column + by} in the UPDATE itself, so concurrent increments never lose one another.
-   * {@code by} is bound with the column's own type (a whole number for integer columns).
-   */
-  record Increment(Object by) {}
-
   private Values() {}
 
   /** The column types a PATCH may increment. */
@@ -44,24 +40,14 @@ final class Values {
   }
 
   /** {@code {"inc": n}} for an incrementable column, n type-checked as a value of that column. */
-  static Increment increment(WriteTarget.Column c, JsonObject o) {
+  static MutationSql.Increment increment(WriteTarget.Column c, JsonObject o) {
     if (o.size() != 1 || !o.containsKey("inc") || o.getValue("inc") == null) {
       throw new Invalid("expected " + c.type().describe() + " or {\"inc\": n}");
     }
-    return new Increment(convert(c, o.getValue("inc")));
+    return new MutationSql.Increment(convert(c, o.getValue("inc")));
   }
 
-  /** True for the types bound as text and cast in SQL ({@code u.c1::jsonb}). */
-  static boolean boundAsText(ColumnType t) {
-    return t == ColumnType.NUMERIC || t == ColumnType.JSONB || t == ColumnType.VECTOR;
-  }
-
-  /** The array type of a column's chunk parameter, e.g. {@code int8[]}, or {@code text[]} for text-bound types. */
-  static String arrayType(ColumnType t) {
-    return (boundAsText(t) ? "text" : t.pgName) + "[]";
-  }
-
-  /** A new array of the Java type the Postgres client encodes as {@link #arrayType}. */
+  /** A new array of the Java type the Postgres client encodes as {@link Casts#arrayType}. */
   static Object[] newArray(ColumnType t, int n) {
     return switch (t) {
       case INT2 -> new Short[n];

@@ -1,5 +1,9 @@
 package dev.sluice.write;
 
+import dev.sluice.catalog.WriteSchema;
+import dev.sluice.catalog.WriteTarget;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import dev.sluice.admission.WriteAdmission;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.bus.Addresses;
@@ -9,8 +13,9 @@ import dev.sluice.catalog.Catalog;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.embed.Embeddings;
 import dev.sluice.data.Database;
-import dev.sluice.data.Filters;
-import dev.sluice.data.Selection;
+import dev.sluice.sql.Filters;
+import dev.sluice.sql.MutationSql;
+import dev.sluice.sql.Selection;
 import dev.sluice.error.ApiError;
 import dev.sluice.error.ErrorMapper;
 import dev.sluice.replica.CommitFence;
@@ -52,15 +57,18 @@ public final class WriteVerticle extends VerticleBase {
   /** NDJSON uploads' connections: a pool of their own, shared by the write verticles (writes.uploadPoolSize). */
   Pool uploads;
   private WriteAdmission admission;
-  private Map<String, WriteTarget> targets;
+  /** The resources as writes see them, built once by the gateway from its schema snapshot (immutable, shared). */
+  private final Map<String, WriteTarget> targets;
   private long cleanupTimer = -1;
   private final ReplicaSet replicas;
   CommitFence fence;
 
   private final Embeddings embeddings;
 
-  public WriteVerticle(SluiceConfig config, Catalog catalog, ReplicaSet replicas, Embeddings embeddings) {
+  public WriteVerticle(SluiceConfig config, Catalog catalog, Map<String, WriteTarget> targets, ReplicaSet replicas,
+                       Embeddings embeddings) {
     this.embeddings = embeddings;
+    this.targets = targets;
     this.config = config;
     this.settings = config.writes();
     this.catalog = catalog;
@@ -75,16 +83,12 @@ public final class WriteVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     fence = new CommitFence(replicas, pool, bus);
     ApiKeys keys = config.apiKeys();
-    return WriteSchema.load(pool, catalog)
-        .compose(loaded -> {
-          targets = loaded;
-          return Future.all(
-              BusService.serve(bus, Addresses.BULK, keys, admitted(this::bulk)),
-              BusService.serve(bus, Addresses.PATCH, keys, admitted(this::patch)),
-              BusService.serve(bus, Addresses.DELETE, keys, admitted(this::delete)),
-              BusService.serve(bus, Addresses.BATCH, keys, admitted(this::batch)),
-              bus.<DataRequest>localConsumer(BulkSession.OPEN, this::openStream).completion());
-        })
+    return Future.all(
+            BusService.serve(bus, Addresses.BULK, keys, admitted(this::bulk)),
+            BusService.serve(bus, Addresses.PATCH, keys, admitted(this::patch)),
+            BusService.serve(bus, Addresses.DELETE, keys, admitted(this::delete)),
+            BusService.serve(bus, Addresses.BATCH, keys, admitted(this::batch)),
+            bus.<DataRequest>localConsumer(BulkSession.OPEN, this::openStream).completion())
         .onSuccess(v -> {
           cleanup();
           cleanupTimer = vertx.setPeriodic(CLEANUP_EVERY_MS, id -> cleanup());
@@ -143,7 +147,7 @@ public final class WriteVerticle extends VerticleBase {
     ConflictMode mode = ConflictMode.parse(req.param(WriteRequest.ON_CONFLICT));
     List<WriteTarget.Column> conflictKey = t.conflictKey(req.param(WriteRequest.CONFLICT_KEY));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
-    List<Row> rows = readRows(t, req.tenant(), req.body(), settings.maxRows());
+    List<InputRow> rows = readRows(t, req.tenant(), req.body(), settings.maxRows());
     byte[] hash = key == null ? null : Idempotency.hash("bulk", t.name(), req.query(), req.body());
     Selection returning = returning(t, req);
     return transact(req.tenant(), key, hash, (conn, changes) -> {
@@ -155,23 +159,23 @@ public final class WriteVerticle extends VerticleBase {
   }
 
   /** Parses and validates every row of a JSON array before anything is written. */
-  private static List<Row> readRows(WriteTarget t, long tenant, Buffer body, int maxRows) {
+  private static List<InputRow> readRows(WriteTarget t, long tenant, Buffer body, int maxRows) {
     RowReader reader = new RowReader(t, tenant);
-    List<Row> rows = new ArrayList<>();
+    List<InputRow> rows = new ArrayList<>();
     JsonInput.parseArray(body, maxRows, (json, i) -> {
       if (reader.full()) return;
-      Row r = reader.read(i, 0, json);
+      InputRow r = reader.read(i, 0, json);
       if (r != null) rows.add(r);
     });
     if (reader.failed()) throw reader.failure();
     return rows;
   }
 
-  private static List<Row> readRows(WriteTarget t, long tenant, JsonArray array) {
+  private static List<InputRow> readRows(WriteTarget t, long tenant, JsonArray array) {
     RowReader reader = new RowReader(t, tenant);
-    List<Row> rows = new ArrayList<>(array.size());
+    List<InputRow> rows = new ArrayList<>(array.size());
     for (int i = 0; i < array.size() && !reader.full(); i++) {
-      Row r = reader.read(i, 0, array.getValue(i));
+      InputRow r = reader.read(i, 0, array.getValue(i));
       if (r != null) rows.add(r);
     }
     if (reader.failed()) throw reader.failure();
@@ -191,11 +195,11 @@ public final class WriteVerticle extends VerticleBase {
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
     Map<WriteTarget.Column, Object> given = new RowReader(t, req.tenant()).readPatch(JsonInput.parseValue(req.body()));
     Selection returning = returning(t, req);
-    Mutations.patch(t, req.tenant(), filters, given, settings.changeIdsCap(), returning); // validates before any embedding
+    MutationSql.patch(t, req.tenant(), filters, given, settings.changeIdsCap(), returning); // validates before any embedding
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("patch", t.name(), req.query(), req.body());
     return EmbeddingFill.of(t, embeddings).patch(given).compose(set -> {
-      Mutations.Plan plan = Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning);
+      MutationSql.Plan plan = MutationSql.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), returning);
       return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
           .map(o -> o.body("updated").toBuffer()));
     });
@@ -204,7 +208,7 @@ public final class WriteVerticle extends VerticleBase {
   private Future<Buffer> delete(DataRequest req) {
     WriteTarget t = writable(req, req.resource());
     Filters filters = Filters.parse(t.resource, filterQuery(req), WriteRequest.NOT_FILTERS);
-    Mutations.Plan plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
+    MutationSql.Plan plan = MutationSql.delete(t, req.tenant(), filters, settings.changeIdsCap(), returning(t, req));
     String key = Idempotency.validKey(req.param(WriteRequest.IDEMPOTENCY_KEY));
     byte[] hash = key == null ? null : Idempotency.hash("delete", t.name(), req.query(), null);
     return statement(req.tenant(), key, hash, (conn, changes) -> Mutations.run(conn, plan, changes, -1)
@@ -263,22 +267,22 @@ public final class WriteVerticle extends VerticleBase {
             if (array == null) throw ApiError.badRequest("A bulk operation needs \"rows\": an array of objects.");
             rows += array.size();
             if (rows > settings.maxRows()) throw JsonInput.tooManyRows(settings.maxRows());
-            List<Row> valid = readRows(t, req.tenant(), array);
+            List<InputRow> valid = readRows(t, req.tenant(), array);
             steps.add((conn, changes) -> newWriter(t, req.tenant(), mode, conflictKey, conn, changes, index).writeAll(valid));
           }
           case "patch", "delete" -> {
             Filters filters = filtersOf(t, op.getValue("filter"));
-            Mutations.Plan plan;
+            MutationSql.Plan plan;
             if (kind.equals("patch")) {
               Map<WriteTarget.Column, Object> set = new RowReader(t, req.tenant()).readPatch(op.getValue("set"));
-              Mutations.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null); // validates before any embedding
+              MutationSql.patch(t, req.tenant(), filters, set, settings.changeIdsCap(), null); // validates before any embedding
               EmbeddingFill fill = EmbeddingFill.of(t, embeddings);
               steps.add((conn, changes) -> fill.patch(set)
-                  .compose(full -> Mutations.run(conn, Mutations.patch(t, req.tenant(), filters, full, settings.changeIdsCap(), null),
+                  .compose(full -> Mutations.run(conn, MutationSql.patch(t, req.tenant(), filters, full, settings.changeIdsCap(), null),
                       changes, index))
                   .map(o -> o.body("updated")));
             } else {
-              plan = Mutations.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
+              plan = MutationSql.delete(t, req.tenant(), filters, settings.changeIdsCap(), null);
               steps.add((conn, changes) -> Mutations.run(conn, plan, changes, index).map(o -> o.body("deleted")));
             }
           }

@@ -1,6 +1,7 @@
 package dev.sluice.metrics;
 
 import dev.sluice.support.Http;
+import dev.sluice.support.Poll;
 import dev.sluice.support.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -145,17 +146,21 @@ class MonitoringFilesIT {
     assertEquals(200, http.get("/v1/leads/1", "demo-reader").status());
     assertEquals(200, http.get("/v1/leads/1", "demo-reader").status());
     assertEquals(200, http.send("PATCH", "/v1/leads?id=eq.1", "demo-writer", "application/json", "{\"priority\": 3}").status());
-    Set<String> exported = Set.of();
+    Set<String> exported = new java.util.HashSet<>();
     Set<String> missing = new TreeSet<>();
-    long deadline = System.currentTimeMillis() + 20_000;
-    do {
-      exported = exported(http.get("/metrics", null).body());
-      missing.clear();
-      for (String e : exprs) {
-        for (String metric : metricsOf(e)) if (!exported.contains(metric)) missing.add(metric + "  (in: " + e + ")");
-      }
-      if (!missing.isEmpty()) Thread.sleep(100);
-    } while (!missing.isEmpty() && System.currentTimeMillis() < deadline);
+    try {
+      Poll.until("every metric the queries name to be in /metrics", 20_000, () -> {
+        exported.clear();
+        exported.addAll(exported(http.get("/metrics", null).body()));
+        missing.clear();
+        for (String e : exprs) {
+          for (String metric : metricsOf(e)) if (!exported.contains(metric)) missing.add(metric + "  (in: " + e + ")");
+        }
+        return missing.isEmpty();
+      });
+    } catch (AssertionError timedOut) {
+      // the assertion below names what is missing
+    }
     assertEquals(new TreeSet<>(), missing, "queries name metrics /metrics does not export");
     assertFalse(exported.contains("sluice_no_such_metric"));
   }

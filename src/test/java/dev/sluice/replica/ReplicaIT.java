@@ -1,6 +1,7 @@
 package dev.sluice.replica;
 
 import dev.sluice.support.Http;
+import dev.sluice.support.Poll;
 import dev.sluice.support.TestGateway;
 import dev.sluice.support.TestServices;
 import io.vertx.core.json.JsonArray;
@@ -162,7 +163,7 @@ class ReplicaIT {
     try {
       services("replica-stop");
       waitFor(() -> "unreachable".equals(replicaState()), 30, "the stopped replica to be reported unreachable");
-      Thread.sleep(300); // reads keep flowing with the replica gone
+      Thread.sleep(300); // pacing: the readers run on for 300 ms with the replica gone (the assertions below count them)
     } finally {
       running.set(false);
       pool.shutdown();
@@ -227,15 +228,7 @@ class ReplicaIT {
   }
 
   static void waitFor(BooleanSupplier condition, int seconds, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) fail("timed out after " + seconds + " s waiting for " + what);
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    Poll.until(what, TimeUnit.SECONDS.toMillis(seconds), condition);
   }
 
   /** The project's own service script (exported by ./sluice test), e.g. replica-stop / replica-start. */

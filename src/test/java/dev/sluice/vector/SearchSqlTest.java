@@ -157,14 +157,14 @@ class SearchSqlTest {
     VectorSearch vs = new VectorSearch(CATALOG, SETTINGS, COLUMNS, null, null, null, List.of());
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0]}")).isEmpty());
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0],\"efSearch\":" + SETTINGS.efSearch().dflt() + "}")).isEmpty());
-    assertEquals(List.of(new VectorSearch.Knob("hnsw.ef_search", "250")),
+    assertEquals(List.of(new VectorSearch.Setting("hnsw.ef_search", "250")),
         vs.knobs(search("documents", "{\"vector\":[1,0,0],\"efSearch\":250}")));
-    assertEquals(List.of(new VectorSearch.Knob("enable_indexscan", "off")),
+    assertEquals(List.of(new VectorSearch.Setting("enable_indexscan", "off")),
         vs.knobs(search("documents", "{\"vector\":[1,0,0],\"exact\":true}")));
     // without iterative scans, ef_search is raised to k so that k rows can come back
     VectorSettings off = VectorSettings.from(new JsonObject().put("iterativeScan", "off"));
     VectorSearch noIter = new VectorSearch(CATALOG, off, COLUMNS, null, null, null, List.of());
-    assertEquals(List.of(new VectorSearch.Knob("hnsw.ef_search", "500")),
+    assertEquals(List.of(new VectorSearch.Setting("hnsw.ef_search", "500")),
         noIter.knobs(search("documents", "{\"vector\":[1,0,0],\"k\":500}")));
   }
 

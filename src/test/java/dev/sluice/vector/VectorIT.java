@@ -315,7 +315,7 @@ class VectorIT {
             c -> c.query("SHOW hnsw.ef_search").execute().map(rs -> rs.iterator().next().getString(0)))));
       }
 
-      String inside = Http.await(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "321")),
+      String inside = Http.await(search.withKnobs(List.of(new VectorSearch.Setting("hnsw.ef_search", "321")),
           c -> c.query("SHOW hnsw.ef_search").execute().map(rs -> rs.iterator().next().getString(0))));
       assertEquals("321", inside, "SET LOCAL applies inside the query's transaction");
       assertEquals(outside, show(one), "and ends with it");
@@ -327,7 +327,7 @@ class VectorIT {
       assertEquals(outside, show(one));
 
       // a query that fails inside the transaction: rolled back, the setting goes with it
-      Throwable failed = Http.awaitFailure(search.withKnobs(List.of(new VectorSearch.Knob("hnsw.ef_search", "222")),
+      Throwable failed = Http.awaitFailure(search.withKnobs(List.of(new VectorSearch.Setting("hnsw.ef_search", "222")),
           c -> c.query("SELECT 1 / 0").execute()));
       assertNotNull(failed);
       assertEquals(outside, show(one));

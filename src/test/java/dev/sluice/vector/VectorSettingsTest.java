@@ -19,7 +19,7 @@ class VectorSettingsTest {
   @DisplayName("an empty section gives working defaults")
   void defaults() {
     VectorSettings s = VectorSettings.from(new JsonObject());
-    assertEquals(new VectorSettings.Knob(100, 1, 1000), s.efSearch());
+    assertEquals(new VectorSettings.Tuning(100, 1, 1000), s.efSearch());
     assertEquals("relaxed_order", s.iterativeScan());
     assertEquals("relaxed_order", s.ivfflatIterativeScan());
     assertEquals(20_000, s.maxScanTuples());
@@ -33,7 +33,7 @@ class VectorSettingsTest {
         .put("iterativeScan", "strict_order")
         .put("indexes", new JsonObject().put("documents", new JsonObject()
             .put("embedding", new JsonObject().put("type", "hnsw").put("m", 24).put("efConstruction", 256)))));
-    assertEquals(new VectorSettings.Knob(120, 10, 800), s.efSearch());
+    assertEquals(new VectorSettings.Tuning(120, 10, 800), s.efSearch());
     assertEquals("relaxed_order", s.ivfflatIterativeScan(), "IVFFlat has no strict order");
     assertEquals(new VectorSettings.IndexBuild("hnsw", 24, 256, 0), s.indexes().get("documents").get("embedding"));
   }

@@ -94,7 +94,7 @@ class WriteFaultsIT {
         awaitQuietCluster();
         pgCtl("restart");
         // the next chunk meets the dead connection
-        for (int i = 0; i < 50 && up.lines(2_000); i++) sleep(20);
+        for (int i = 0; i < 50 && up.lines(2_000); i++) sleep(20); // pacing the upload, not a wait for a state
         status = up.status();
       }
       assertEquals(503, status);
@@ -148,7 +148,7 @@ class WriteFaultsIT {
       long busy = count("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
           + "AND datname IS NOT NULL AND datname <> current_database() AND state <> 'idle'");
       quiet = busy == 0 ? quiet + 1 : 0;
-      if (quiet < 3) sleep(200);
+      if (quiet < 3) sleep(200); // spaces the samples: quiet means quiet across 400 ms, not one lucky look
     }
   }
 

@@ -4,9 +4,14 @@ import dev.sluice.auth.Role;
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
+import dev.sluice.catalog.SchemaSnapshot;
 import dev.sluice.catalog.WritePolicy;
+import dev.sluice.catalog.WriteSchema;
+import dev.sluice.catalog.WriteTarget;
 import dev.sluice.config.ConfigException;
 import dev.sluice.error.ApiError;
+import dev.sluice.sql.ConflictMode;
+import dev.sluice.sql.InsertSql;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -39,14 +44,14 @@ class WritePolicyTest {
   @Test
   @DisplayName("a reference between tenant-scoped tables must pair the tenant columns, else the start fails")
   void tenantSafeReferences() {
-    WriteSchema.ForeignKey single = new WriteSchema.ForeignKey("leads", "customers", List.of("customer_id"), List.of("id"));
+    SchemaSnapshot.ForeignKey single = new SchemaSnapshot.ForeignKey("leads", "customers", List.of("customer_id"), List.of("id"));
     ConfigException e = assertThrows(ConfigException.class, () -> WriteSchema.requireTenantSafeReferences(catalog(), List.of(single)));
     assertTrue(e.getMessage().contains("resources.leads") && e.getMessage().contains("org_id -> org_id"), e.getMessage());
-    WriteSchema.ForeignKey composite = new WriteSchema.ForeignKey("leads", "customers", List.of("org_id", "customer_id"),
+    SchemaSnapshot.ForeignKey composite = new SchemaSnapshot.ForeignKey("leads", "customers", List.of("org_id", "customer_id"),
         List.of("org_id", "id"));
-    WriteSchema.ForeignKey toShared = new WriteSchema.ForeignKey("leads", "documents", List.of("doc_id"), List.of("id"));
+    SchemaSnapshot.ForeignKey toShared = new SchemaSnapshot.ForeignKey("leads", "documents", List.of("doc_id"), List.of("id"));
     assertDoesNotThrow(() -> WriteSchema.requireTenantSafeReferences(catalog(), List.of(composite, toShared)));
-    WriteSchema.ForeignKey crossed = new WriteSchema.ForeignKey("leads", "customers", List.of("org_id", "customer_id"),
+    SchemaSnapshot.ForeignKey crossed = new SchemaSnapshot.ForeignKey("leads", "customers", List.of("org_id", "customer_id"),
         List.of("id", "org_id"));
     assertThrows(ConfigException.class, () -> WriteSchema.requireTenantSafeReferences(catalog(), List.of(crossed)));
   }
@@ -66,15 +71,15 @@ class WritePolicyTest {
   @DisplayName("touchOnUpdate columns are set to now() by the upsert's update, never from EXCLUDED")
   void touchedColumnsInTheUpsert() {
     Resource leads = resource("leads", null, new WritePolicy(Role.WRITER, List.of("updated_at")));
-    Map<String, WriteSchema.Facts> facts = Map.of(
-        "id", new WriteSchema.Facts("int8", false, false, true, false, false, 0),
-        "title", new WriteSchema.Facts("text", false, false, false, false, false, 0),
-        "updated_at", new WriteSchema.Facts("timestamptz", false, true, false, false, false, 0));
+    Map<String, SchemaSnapshot.ColumnFacts> facts = Map.of(
+        "id", new SchemaSnapshot.ColumnFacts("int8", false, false, true, false, false, 0),
+        "title", new SchemaSnapshot.ColumnFacts("text", false, false, false, false, false, 0),
+        "updated_at", new SchemaSnapshot.ColumnFacts("timestamptz", false, true, false, false, false, 0));
     WriteTarget t = WriteSchema.build(leads, facts, Map.of(), Map.of("leads_pkey", List.of("id")));
     long mask = t.byName.get("id").bit() | t.byName.get("title").bit();
     String sql = InsertSql.build(t, mask, ConflictMode.UPDATE, List.of(t.primaryKey), true).sql();
     assertTrue(sql.contains("DO UPDATE SET title = EXCLUDED.title, updated_at = now()"), sql);
-    Map<String, WriteSchema.Facts> noColumn = Map.of("id", facts.get("id"), "title", facts.get("title"));
+    Map<String, SchemaSnapshot.ColumnFacts> noColumn = Map.of("id", facts.get("id"), "title", facts.get("title"));
     assertThrows(ConfigException.class, () -> WriteSchema.build(leads, noColumn, Map.of(), Map.of()));
   }
 }

@@ -99,22 +99,16 @@ class WritesIT {
   }
 
   static void awaitEvent(String op, long id) {
-    long deadline = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < deadline) {
-      for (JsonObject e : eventsFor("leads", op)) {
-        JsonArray ids = e.getJsonArray("ids");
-        if (ids != null && ids.contains(id)) return;
-      }
-      sleep(10);
-    }
-    throw new AssertionError("no " + op + " event for lead " + id + " in " + EVENTS);
-  }
-
-  static void sleep(long ms) {
     try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      dev.sluice.support.Poll.until("a " + op + " event for lead " + id, 5000, () -> {
+        for (JsonObject e : eventsFor("leads", op)) {
+          JsonArray ids = e.getJsonArray("ids");
+          if (ids != null && ids.contains(id)) return true;
+        }
+        return false;
+      });
+    } catch (AssertionError timedOut) {
+      throw new AssertionError("no " + op + " event for lead " + id + " in " + EVENTS, timedOut);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.Catalog;
 import dev.sluice.catalog.Resource;
@@ -23,7 +23,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   static final int MAX_DEPTH = 2;
 
   /** @param count {@code leads(count)}: the number of related rows instead of the rows */
-  record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
+  public record Embed(Resource.Relation relation, Selection selection, EmbedOptions options, boolean count) {}
 
   /** A selection whose embeds take their default options (no embed-scoped parameters): point reads, searches. */
   public static Selection parse(Catalog catalog, Resource resource, String select) {
@@ -123,7 +123,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** A stable key for caching statement text built from this selection (point reads: default embed options). */
-  String shapeKey() {
+  public String shapeKey() {
     StringBuilder sb = new StringBuilder(resource.name()).append(':').append(String.join(",", fields));
     for (Embed e : embeds) {
       sb.append(';').append(e.relation().name()).append('(').append(e.count() ? "count" : e.selection().shapeKey()).append(')');
@@ -132,7 +132,7 @@ public record Selection(Resource resource, List<String> fields, List<Embed> embe
   }
 
   /** Every resource embedded at any depth: a write to one of them changes this selection's answer. */
-  List<String> embeddedResources() {
+  public List<String> embeddedResources() {
     List<String> out = new ArrayList<>();
     for (Embed e : embeds) {
       out.add(e.relation().target());

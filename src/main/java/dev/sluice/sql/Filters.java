@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;

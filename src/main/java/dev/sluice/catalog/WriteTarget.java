@@ -1,8 +1,6 @@
-package dev.sluice.write;
+package dev.sluice.catalog;
 
 import dev.sluice.auth.Role;
-import dev.sluice.catalog.ColumnType;
-import dev.sluice.catalog.Resource;
 import dev.sluice.error.ApiError;
 
 import java.util.ArrayList;
@@ -17,9 +15,9 @@ import java.util.Map;
  * vector dimensions — plus its unique keys and which columns each constraint covers. Built once at
  * start by {@link WriteSchema}. Every identifier in write SQL comes from here.
  */
-final class WriteTarget {
+public final class WriteTarget {
   /** Bit masks over the columns: one long, so a resource may have at most 63 writable columns. */
-  static final int MAX_COLUMNS = 63;
+  public static final int MAX_COLUMNS = 63;
 
   /**
    * @param required NOT NULL without a default, identity or generation: an insert must give it
@@ -27,27 +25,27 @@ final class WriteTarget {
    * @param maxLength character limit of varchar(n)/char(n); 0 for none
    * @param dimensions vector dimensions; 0 for non-vector columns
    */
-  record Column(int index, String name, ColumnType type, boolean exposed, boolean nullable, boolean required,
+  public record Column(int index, String name, ColumnType type, boolean exposed, boolean nullable, boolean required,
                 boolean readOnly, int maxLength, int dimensions) {
-    long bit() {
+    public long bit() {
       return 1L << index;
     }
   }
 
-  final Resource resource;
-  final List<Column> columns;
-  final Map<String, Column> byName;
-  final Column primaryKey;
+  public final Resource resource;
+  public final List<Column> columns;
+  public final Map<String, Column> byName;
+  public final Column primaryKey;
   /** The tenant column, or null for shared resources. */
-  final Column tenant;
+  public final Column tenant;
   /** Required columns the API cannot fill (not exposed): inserts are impossible, said clearly. */
-  final List<String> hiddenRequired;
+  public final List<String> hiddenRequired;
   /** Constraint and unique-index names to the columns they cover (to name the field of a refused row). */
-  final Map<String, List<String>> constraintColumns;
+  public final Map<String, List<String>> constraintColumns;
   /** Unique keys (primary key, unique constraints, plain unique indexes) usable as conflict targets. */
-  final List<List<String>> uniqueKeys;
+  public final List<List<String>> uniqueKeys;
 
-  WriteTarget(Resource resource, List<Column> columns, List<String> hiddenRequired,
+  public WriteTarget(Resource resource, List<Column> columns, List<String> hiddenRequired,
               Map<String, List<String>> constraintColumns, List<List<String>> uniqueKeys) {
     this.resource = resource;
     this.columns = List.copyOf(columns);
@@ -61,12 +59,12 @@ final class WriteTarget {
     this.uniqueKeys = List.copyOf(uniqueKeys);
   }
 
-  String name() {
+  public String name() {
     return resource.name();
   }
 
   /** Fails with 403 unless {@code role} may write this resource (the catalog's {@code writeRole}). */
-  void requireWritableBy(Role role) {
+  public void requireWritableBy(Role role) {
     Role needed = resource.writePolicy().writeRole();
     if (!role.allows(needed)) {
       throw ApiError.forbidden("Resource '" + name() + "' may be written by " + needed.name().toLowerCase(Locale.ROOT)
@@ -75,16 +73,16 @@ final class WriteTarget {
   }
 
   /** The columns the gateway sets to now() whenever it updates a row (the catalog's {@code touchOnUpdate}). */
-  List<String> touchOnUpdate() {
+  public List<String> touchOnUpdate() {
     return resource.writePolicy().touchOnUpdate();
   }
 
-  String table() {
+  public String table() {
     return resource.table();
   }
 
   /** Fails unless rows can be inserted into this resource at all. */
-  void requireInsertable() {
+  public void requireInsertable() {
     if (columns.size() > MAX_COLUMNS) {
       throw ApiError.badRequest("Resource '" + name() + "' has too many columns for bulk writes.");
     }
@@ -97,7 +95,7 @@ final class WriteTarget {
    * The conflict target of onConflict=update: the primary key unless {@code spec} names the columns
    * of another unique key (comma-separated exposed fields).
    */
-  List<Column> conflictKey(String spec) {
+  public List<Column> conflictKey(String spec) {
     if (spec == null || spec.isBlank()) return primaryConflictKey();
     List<String> names = new ArrayList<>();
     for (String part : spec.split(",")) names.add(part.trim());
@@ -132,7 +130,7 @@ final class WriteTarget {
   }
 
   /** A field name from the database, if the API exposes it (internal names never reach a client). */
-  String exposedOrNull(String column) {
+  public String exposedOrNull(String column) {
     Column c = column == null ? null : byName.get(column);
     return c != null && (c.exposed() || c == tenant) ? c.name() : null;
   }
@@ -141,7 +139,7 @@ final class WriteTarget {
    * The one exposed field a constraint covers besides the tenant column, or null: a composite
    * tenant-safe reference (org_id, customer_id) names customer_id.
    */
-  String fieldOfConstraint(String constraint) {
+  public String fieldOfConstraint(String constraint) {
     List<String> cols = constraint == null ? null : constraintColumns.get(constraint);
     if (cols == null) return null;
     List<String> own = tenant == null || cols.size() == 1 ? cols

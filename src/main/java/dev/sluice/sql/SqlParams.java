@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import io.vertx.sqlclient.Tuple;
 
@@ -23,7 +23,7 @@ public final class SqlParams {
   }
 
   /** The values as text, arrays element by element: with the SQL text, an exact cache key. */
-  String canonical() {
+  public String canonical() {
     StringBuilder sb = new StringBuilder();
     for (Object v : values) {
       sb.append('|');

@@ -1,5 +1,6 @@
-package dev.sluice.write;
+package dev.sluice.sql;
 
+import dev.sluice.catalog.WriteTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,14 +19,14 @@ import java.util.Map;
  * {@code xmax = 0} tells an inserted row from an updated one. The update's WHERE keeps an upsert
  * from touching another tenant's row. Identifiers come from the catalog only.
  */
-final class InsertSql {
+public final class InsertSql {
   /**
    * @param columns the target's column indexes, in parameter order
    * @param returnsIds RETURNING gives the primary key first
    * @param returnsInserted RETURNING gives (xmax = 0) second
    * @param keyOffset position of the conflict key's columns in RETURNING, or -1 when the key is the primary key
    */
-  record Statement(String sql, int[] columns, boolean returnsIds, boolean returnsInserted, int keyOffset) {}
+  public record Statement(String sql, int[] columns, boolean returnsIds, boolean returnsInserted, int keyOffset) {}
 
   private record Key(String resource, long mask, ConflictMode mode, List<String> conflictKey, boolean ids) {}
 
@@ -33,7 +34,7 @@ final class InsertSql {
   private static final int MAX_CACHED = 512;
   private final Map<Key, Statement> cache = new HashMap<>();
 
-  Statement of(WriteTarget t, long mask, ConflictMode mode, List<WriteTarget.Column> conflictKey, boolean ids) {
+  public Statement of(WriteTarget t, long mask, ConflictMode mode, List<WriteTarget.Column> conflictKey, boolean ids) {
     List<String> keyNames = new ArrayList<>(conflictKey.size());
     conflictKey.forEach(c -> keyNames.add(c.name()));
     Key k = new Key(t.name(), mask, mode, keyNames, ids || mode == ConflictMode.UPDATE);
@@ -46,7 +47,7 @@ final class InsertSql {
     return s;
   }
 
-  static Statement build(WriteTarget t, long mask, ConflictMode mode, List<WriteTarget.Column> conflictKey, boolean ids) {
+  public static Statement build(WriteTarget t, long mask, ConflictMode mode, List<WriteTarget.Column> conflictKey, boolean ids) {
     List<WriteTarget.Column> cols = new ArrayList<>();
     for (WriteTarget.Column c : t.columns) if ((mask & c.bit()) != 0) cols.add(c);
     StringBuilder names = new StringBuilder();
@@ -60,8 +61,8 @@ final class InsertSql {
       String sep = i == 0 ? "" : ", ";
       names.append(sep).append(c.name());
       select.append(sep).append("u.c").append(i + 1);
-      if (Values.boundAsText(c.type())) select.append("::").append(c.type().pgName);
-      unnest.append(sep).append('$').append(i + 1).append("::").append(Values.arrayType(c.type()));
+      if (Casts.boundAsText(c.type())) select.append("::").append(c.type().pgName);
+      unnest.append(sep).append('$').append(i + 1).append("::").append(Casts.arrayType(c.type()));
       alias.append(sep).append('c').append(i + 1);
     }
     StringBuilder sql = new StringBuilder("INSERT INTO ").append(t.table()).append(" AS t (").append(names)

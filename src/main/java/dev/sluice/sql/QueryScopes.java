@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.error.ApiError;
 import io.vertx.core.json.JsonObject;

@@ -5,4 +5,4 @@ package dev.sluice.write;
  * gives (a column it omits gets the table's default). {@code index} is its 0-based position in the
  * request; {@code line} its NDJSON line, or 0.
  */
-record Row(long index, long line, long mask, Object[] values) {}
+record InputRow(long index, long line, long mask, Object[] values) {}

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.catalog.Resource;
@@ -15,12 +15,12 @@ import java.util.List;
  * the full-text rank ({@code ts_rank}) of the request's {@code col=fts...} filter: a computed key,
  * selected as {@value #RANK_COLUMN} by the page's inner query, keyset cursors included.
  */
-record Ordering(List<Key> keys, String canonical) {
+public record Ordering(List<Key> keys, String canonical) {
   /** The output name of the rank in the page's inner query. */
   static final String RANK_COLUMN = "sluice_rank";
 
   /** @param rankOf the full-text column a rank key ranks, null for a plain column */
-  record Key(String column, ColumnType type, boolean desc, String rankOf) {
+  public record Key(String column, ColumnType type, boolean desc, String rankOf) {
     Key(String column, ColumnType type, boolean desc) {
       this(column, type, desc, null);
     }

@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Catalog;
@@ -33,7 +33,7 @@ class QuerySqlTest {
   static final Resource DOCUMENTS = resource("documents", null, List.of("id", "section", "text"), List.of("id"), Map.of(),
       List.of("text"));
   static final Catalog CATALOG = new Catalog(Map.of("customers", CUSTOMERS, "leads", LEADS, "documents", DOCUMENTS));
-  static final PageReader PAGES = new PageReader(CATALOG, new SluiceConfig.Reads(20, 1000, 10_000, 256, 50), null);
+  static final SluiceConfig.Reads READS = new SluiceConfig.Reads(20, 1000, 10_000, 256, 50);
 
   static Resource resource(String name, String tenant, List<String> names, List<String> sortable,
                            Map<String, Resource.Relation> relations, List<String> fullText) {
@@ -49,13 +49,13 @@ class QuerySqlTest {
     return new Resource(name, name, "id", ColumnType.INT8, tenant, fields, names, sortable, relations, fullText, Map.of(), 0, 1000);
   }
 
-  static PageReader.PageQuery plan(String resource, String... kv) {
+  static PageQuery plan(String resource, String... kv) {
     JsonObject q = new JsonObject();
     for (int i = 0; i < kv.length; i += 2) q.put(kv[i], kv[i + 1]);
-    return PAGES.plan(new DataRequest(resource, 7, null, q, null, true));
+    return PageSql.plan(CATALOG, READS, new DataRequest(resource, 7, null, q, null, true));
   }
 
-  static List<Object> values(PageReader.PageQuery q) {
+  static List<Object> values(PageQuery q) {
     Tuple t = q.params().tuple();
     List<Object> out = new ArrayList<>();
     for (int i = 0; i < t.size(); i++) out.add(t.getValue(i));
@@ -71,7 +71,7 @@ class QuerySqlTest {
   @Test
   @DisplayName("or=, and= and not. nest as PostgREST writes them, each leaf typed and bound")
   void logicTrees() {
-    PageReader.PageQuery q = plan("leads", "select", "id", "or", "(status.eq.new,and(priority.gte.4,title.not.ilike.*roof*))",
+    PageQuery q = plan("leads", "select", "id", "or", "(status.eq.new,and(priority.gte.4,title.not.ilike.*roof*))",
         "not.and", "(priority.eq.1,status.in.(won,lost))");
     assertEquals("SELECT t.id, t.id FROM (SELECT t.* FROM leads t WHERE TRUE AND t.org_id = $1"
         + " AND (t.status = $2 OR (t.priority >= $3 AND NOT t.title ILIKE $4))"
@@ -82,14 +82,14 @@ class QuerySqlTest {
     assertArrayEquals(new String[] {"won", "lost"}, (String[]) v.get(5));
     assertEquals(21, v.get(6));
 
-    PageReader.PageQuery nested = plan("leads", "select", "id", "or", "(not.or(status.eq.new,status.eq.won),priority.is.null)");
+    PageQuery nested = plan("leads", "select", "id", "or", "(not.or(status.eq.new,status.eq.won),priority.is.null)");
     assertTrue(nested.sql().contains(" AND (NOT (t.status = $2 OR t.status = $3) OR t.priority IS NULL)"), nested.sql());
   }
 
   @Test
   @DisplayName("logic-tree values: double quotes protect commas and parentheses, backslash escapes, spaces around names")
   void logicValues() {
-    PageReader.PageQuery q = plan("leads", "select", "id",
+    PageQuery q = plan("leads", "select", "id",
         "or", "( title.eq.\"a,b)\" , title.eq.\"say \\\"hi\\\"\", title.in.(\"x,y\",z), title.like.a b )");
     assertTrue(q.sql().contains("(t.title = $2 OR t.title = $3 OR t.title = ANY($4::text[]) OR t.title LIKE $5)"), q.sql());
     List<Object> v = values(q);
@@ -119,7 +119,7 @@ class QuerySqlTest {
   @Test
   @DisplayName("embeds two levels deep, every level tenant-scoped by the caller's tenant parameter")
   void nestedEmbeds() {
-    PageReader.PageQuery q = plan("customers", "select", "id,leads(id,customer(id,name))");
+    PageQuery q = plan("customers", "select", "id,leads(id,customer(id,name))");
     assertTrue(q.sql().startsWith("SELECT t.id, (SELECT coalesce(json_agg(t_0_j.j), '[]'::json) FROM (SELECT json_build_object("
         + "'id', t_0.id, 'customer', (SELECT json_build_object('id', t_0_0.id, 'name', t_0_0.name) FROM customers t_0_0"
         + " WHERE t_0_0.id = t_0.customer_id AND t_0_0.org_id = $1)) AS j FROM leads t_0 WHERE t_0.customer_id = t.id"
@@ -131,7 +131,7 @@ class QuerySqlTest {
   @Test
   @DisplayName("an embed's own filters, order, limit and offset are bound parameters of the same statement")
   void embedOptions() {
-    PageReader.PageQuery q = plan("customers", "select", "id,leads(id,customer(name))", "leads.status", "eq.new",
+    PageQuery q = plan("customers", "select", "id,leads(id,customer(name))", "leads.status", "eq.new",
         "leads.or", "(priority.gte.4,title.like.A*)", "leads.order", "created_at.desc", "leads.limit", "5",
         "leads.offset", "2", "leads.customer.name", "like.B*");
     String sql = q.sql();
@@ -153,9 +153,8 @@ class QuerySqlTest {
     Resource big = new Resource("customers", "customers", "id", ColumnType.INT8, "org_id", CUSTOMERS.fields(),
         CUSTOMERS.defaultSelect(), CUSTOMERS.sortable(), Map.of("leads", new Resource.Relation("leads", "leads", Kind.MANY,
         "customer_id", 500)), List.of(), Map.of(), 0, 1000);
-    PageReader capped = new PageReader(new Catalog(Map.of("customers", big, "leads", LEADS)),
-        new SluiceConfig.Reads(20, 1000, 10_000, 256, 50), null);
-    assertTrue(capped.plan(new DataRequest("customers", 7, null, new JsonObject().put("select", "id,leads(id)"), null, true))
+    Catalog capped = new Catalog(Map.of("customers", big, "leads", LEADS));
+    assertTrue(PageSql.plan(capped, READS, new DataRequest("customers", 7, null, new JsonObject().put("select", "id,leads(id)"), null, true))
         .sql().contains(" LIMIT 50) t_0_j"));
     assertTrue(bad("customers", "select", "id,leads(id)", "leads.limit", "51").contains("at most 50"));
     assertTrue(bad("customers", "select", "id", "leads.status", "eq.new").contains("select embeds none"));
@@ -165,7 +164,7 @@ class QuerySqlTest {
   @Test
   @DisplayName("leads(count): the related rows' count as PostgREST shapes it, filtered like the rows would be")
   void relationCount() {
-    PageReader.PageQuery q = plan("customers", "select", "id,leads(count)", "leads.status", "eq.new");
+    PageQuery q = plan("customers", "select", "id,leads(count)", "leads.status", "eq.new");
     assertTrue(q.sql().startsWith("SELECT t.id, (SELECT json_build_array(json_build_object('count', count(*))) FROM leads t_0"
         + " WHERE t_0.customer_id = t.id AND t_0.org_id = $1 AND t_0.status = $3)::text, t.id FROM"), q.sql());
     bad("leads", "select", "id,customer(count)");
@@ -175,14 +174,14 @@ class QuerySqlTest {
   @Test
   @DisplayName("order=rank(text): ts_rank of the fts filter's query, computed inside, and in the keyset predicate")
   void rankedSearch() {
-    PageReader.PageQuery q = plan("documents", "select", "id", "text", "fts.postgres replication", "order", "rank(text).desc");
+    PageQuery q = plan("documents", "select", "id", "text", "fts.postgres replication", "order", "rank(text).desc");
     String rank = "ts_rank(to_tsvector('english', t.text), plainto_tsquery('english', $2))";
     assertEquals("SELECT t.id, t.sluice_rank, t.id FROM (SELECT t.*, " + rank + " AS sluice_rank FROM documents t WHERE TRUE"
         + " AND to_tsvector('english', t.text) @@ plainto_tsquery('english', $1) ORDER BY " + rank + " DESC, t.id DESC"
         + " LIMIT $3) t ORDER BY t.sluice_rank DESC, t.id DESC", q.sql());
     assertEquals("rank(text).desc,id.desc", q.order().canonical());
     String after = Cursor.encode("documents", q.order(), q.filters(), List.of(0.5f, 10L));
-    PageReader.PageQuery next = plan("documents", "select", "id", "text", "fts.postgres replication", "order", "rank(text).desc",
+    PageQuery next = plan("documents", "select", "id", "text", "fts.postgres replication", "order", "rank(text).desc",
         "after", after);
     assertTrue(next.sql().contains(" AND (" + rank + ", t.id) < ($3, $4)"), next.sql());
     assertEquals(List.of("postgres replication", "postgres replication", 0.5f, 10L), values(next).subList(0, 4));
@@ -194,7 +193,7 @@ class QuerySqlTest {
   @Test
   @DisplayName("the after cursor is bound to the logic filters: another or= is a 400, not a wrong page")
   void cursorBoundToLogic() {
-    PageReader.PageQuery q = plan("leads", "or", "(status.eq.new,priority.gte.4)");
+    PageQuery q = plan("leads", "or", "(status.eq.new,priority.gte.4)");
     String after = Cursor.encode("leads", q.order(), q.filters(), List.of(10L));
     plan("leads", "or", "(status.eq.new,priority.gte.4)", "after", after);
     assertTrue(bad("leads", "or", "(status.eq.new,priority.gte.5)", "after", after).contains("another resource, order or filter"));

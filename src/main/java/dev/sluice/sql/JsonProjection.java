@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.Resource;
 import dev.sluice.catalog.ResourceSpec.Kind;

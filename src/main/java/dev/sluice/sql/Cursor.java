@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.catalog.ColumnType;
 import dev.sluice.error.ApiError;
@@ -17,10 +17,10 @@ import java.util.List;
  * Values are re-parsed with the column types and bound as parameters, so an edited cursor can at
  * worst move the page, never inject anything.
  */
-final class Cursor {
+public final class Cursor {
   private Cursor() {}
 
-  static String encode(String resource, Ordering order, Filters filters, List<Object> values) {
+  public static String encode(String resource, Ordering order, Filters filters, List<Object> values) {
     JsonArray v = new JsonArray();
     for (Object o : values) v.add(o == null ? null : o.toString());
     JsonObject c = new JsonObject().put("r", resource).put("o", order.canonical())

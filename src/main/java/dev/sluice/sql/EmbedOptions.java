@@ -1,4 +1,4 @@
-package dev.sluice.data;
+package dev.sluice.sql;
 
 import dev.sluice.bus.DataRequest;
 import dev.sluice.catalog.Resource;
@@ -34,13 +34,13 @@ record EmbedOptions(Filters filters, Ordering order, Integer limit, Integer offs
     }
     Integer lim = null;
     if (limit != null) {
-      lim = PageReader.parsePositive(path + ".limit", limit);
+      lim = Numbers.parsePositive(path + ".limit", limit);
       if (lim > embedMaxRows) {
         throw ApiError.badRequest(path + ".limit must be at most " + embedMaxRows + " (reads.embedMaxRows).",
             new JsonObject().put("embedMaxRows", embedMaxRows));
       }
     }
-    Integer off = offset == null ? null : PageReader.parseNonNegative(path + ".offset", offset);
+    Integer off = offset == null ? null : Numbers.parseNonNegative(path + ".offset", offset);
     return new EmbedOptions(filters, order == null ? null : Ordering.parse(target, order), lim, off,
         Math.min(rel.limit(), embedMaxRows));
   }
