@@ -21,7 +21,10 @@
 #   BENCH_VECTOR_INDEXES="vector halfvec binary"      the ANN indexes the vector scenario compares (one wrk/pgbench pair each)
 #   BENCH_BULK_CONNECTIONS=8  wrk -c for the 100-row bulk inserts
 #   BENCH_PGBENCH_CLIENTS=8   pgbench -c (with -j 2)
-#   BENCH_EF_SEARCH=200       hnsw.ef_search of the ANN runs (gateway request and baseline alike)
+#   BENCH_EF_SEARCH=          hnsw.ef_search of the ANN runs (gateway request and baseline alike); empty: the
+#                             gateway's default (no efSearch in the requests, the baseline with the gateway's session settings)
+#   BENCH_VECTOR_WARMUP=30    seconds of unmeasured searches before the vector scenario's first run: a freshly
+#                             started gateway spent 35-48 % of its CPU in the JIT compiler during its first minute
 #   BENCH_IMPORT_ROWS=100000  rows of the NDJSON import and its \copy baseline
 #   BENCH_MIXED_DURATION=15   seconds of the mixed run
 #   BENCH_CACHE_MIX_DURATION=12  seconds of the cache scenario's read-heavy mix (95 % reads, 5 % PATCH)
@@ -77,7 +80,8 @@ WRK_THREADS="${BENCH_WRK_THREADS:-2}"
 WRK_CONNECTIONS="${BENCH_WRK_CONNECTIONS:-32}"
 BULK_CONNECTIONS="${BENCH_BULK_CONNECTIONS:-8}"
 PGBENCH_CLIENTS="${BENCH_PGBENCH_CLIENTS:-8}"
-EF_SEARCH="${BENCH_EF_SEARCH:-200}"
+EF_SEARCH="${BENCH_EF_SEARCH:-}"
+VECTOR_WARMUP="${BENCH_VECTOR_WARMUP:-30}"
 IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
 MIXED_DURATION="${BENCH_MIXED_DURATION:-15}"
 CACHE_MIX_DURATION="${BENCH_CACHE_MIX_DURATION:-12}"
@@ -112,7 +116,8 @@ case "$SCENARIO" in
   -h|--help|help) usage; exit 0 ;;
   *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all, changes, cluster)" ;;
 esac
-for v in CALIBRATION_PORT PORT DURATION WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS EF_SEARCH IMPORT_ROWS \
+[ -z "$EF_SEARCH" ] || [[ "$EF_SEARCH" =~ ^[0-9]+$ ]] || die "BENCH_EF_SEARCH must be empty or a whole number (got '$EF_SEARCH')"
+for v in CALIBRATION_PORT PORT DURATION WARMUP VECTOR_WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS IMPORT_ROWS \
          MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT \
          CHANGES_DURATION CHANGES_IDS CHANGES_FIRST_ID CLUSTER_HZ_PORT CLUSTER_WARMUP; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -582,36 +587,60 @@ print("%s|%d stale of %d reads after a PATCH reply (point %d/%d, page %d/%d; goa
 
 scenario_vector() {
   # One gateway/pgbench pair per ANN index of documents.embedding (BENCH_VECTOR_INDEXES), same run.
-  local kind
+  # The baseline runs the gateway's own statement (benchlib.py ANN_SQL) with the settings the gateway's
+  # search connections have (GET /admin/vector "session"), BENCH_EF_SEARCH over them when given; both
+  # sides have PGBENCH_CLIENTS backends at work (the gateway: vector.instances x vector.poolSize).
+  local code kind
+  code="$(probe GET /admin/vector demo-admin)"
+  if [ "$code" = 200 ]; then
+    VEC_SESSION="$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); s=dict(d.get("session") or {})
+if sys.argv[2]: s["hnsw.ef_search"] = sys.argv[2]
+print(" ".join("-c %s=%s" % (k, v) for k, v in sorted(s.items()) if k.startswith(("hnsw.", "ivfflat."))))' "$TMP/probe.body" "$EF_SEARCH")"
+    VEC_RERANK="$(python3 -c 'import json,sys
+print(next((c.get("rerank") for c in json.load(open(sys.argv[1]))["columns"] if c["resource"] == "documents"), None) or 40)' "$TMP/probe.body")"
+    VEC_DEFAULT_EF="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["knobs"]["efSearch"]["default"])' "$TMP/probe.body")"
+  else
+    warn "GET /admin/vector: HTTP $code; the baseline gets hnsw.ef_search ${EF_SEARCH:-100} only"
+    VEC_SESSION="-c hnsw.ef_search=${EF_SEARCH:-100}"; VEC_RERANK=40; VEC_DEFAULT_EF="${EF_SEARCH:-100}"
+  fi
+  if [ -n "$EF_SEARCH" ]; then VEC_EF_LABEL="efSearch $EF_SEARCH (requested)"; else VEC_EF_LABEL="efSearch $VEC_DEFAULT_EF (the gateway default)"; fi
+  if [ "$VECTOR_WARMUP" -gt 0 ]; then
+    rm -rf "$TMP/vec"
+    py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" >/dev/null || die "cannot read the dev queries in $DATASET"
+    say "vector: ${VECTOR_WARMUP}s of unmeasured searches (JIT warm-up)"
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" timeout $((VECTOR_WARMUP + 20)) \
+      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${VECTOR_WARMUP}s" --timeout 5s -s "$LUA_DIR/search.lua" "$BASE" >"$TMP/vector-warmup.txt" 2>&1 || true
+  fi
   for kind in ${BENCH_VECTOR_INDEXES:-vector halfvec binary}; do scenario_vector_index "$kind"; done
 }
 
 scenario_vector_index() { # vector|halfvec|binary
   local kind="$1" code avail g b judged status note n
   rm -rf "$TMP/vec"
-  n="$(py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" "$kind")" || die "cannot read the dev queries in $DATASET"
+  n="$(py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" "$kind" "$VEC_RERANK")" || die "cannot read the dev queries in $DATASET"
   head -n 1 "$TMP/vec/search-bodies.txt" >"$TMP/vec/one.json"
   code="$(probe POST /v1/documents/search demo-reader "$TMP/vec/one.json")"
   avail="$(availability "$code")"
-  say "vector / ANN top-10 through the $kind index: gateway ($avail)"
+  say "vector / ANN top-10 through the $kind index, $VEC_EF_LABEL: gateway ($avail)"
   local scripts=() f
   for f in "$TMP"/vec/ann/q*.sql; do scripts+=(-f "$f"); done
-  PGOPTIONS="-c hnsw.ef_search=$EF_SEARCH" pgbench_run "ann-$kind" "$PGBENCH_CLIENTS" "${scripts[@]}"; b="$PGB_JSON"
-  local bcmd="PGOPTIONS='-c hnsw.ef_search=$EF_SEARCH' pgbench -n -M prepared -c $PGBENCH_CLIENTS -j 2 -T $DURATION -f <one script per dev query, the first $n: the gateway's top-10 through the $kind index (load-tests/bench/benchlib.py ANN_SQL)> $PG_URL"
+  PGOPTIONS="$VEC_SESSION" pgbench_run "ann-$kind" "$PGBENCH_CLIENTS" "${scripts[@]}"; b="$PGB_JSON"
+  local bcmd="PGOPTIONS='$VEC_SESSION' pgbench -n -M prepared -c $PGBENCH_CLIENTS -j 2 -T $DURATION -f <one script per dev query, the first $n: the gateway's own top-10 statement through the $kind index (load-tests/bench/benchlib.py ANN_SQL)> $PG_URL"
   if [ "$avail" != ok ]; then
-    row scenario=vector operation="ANN top-10, $kind index, ef_search $EF_SEARCH" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
+    row scenario=vector operation="ANN top-10, $kind index, $VEC_EF_LABEL" status="$avail" baseline="$b" baseline_tool=pgbench baseline_command="$bcmd"
     return 0
   fi
   wrk_run "search-$kind" search.lua "$WRK_CONNECTIONS" "$DURATION" BENCH_BODIES_FILE="$TMP/vec/search-bodies-$n.txt"; g="$WRK_JSON"
   judged="$(wrk_note "$g")"; status="${judged%%|*}"; note="${judged#*|}"
-  local rc_ef rc_default
-  rc_ef="$(py recall "$BASE" "$DATASET" "$EF_SEARCH" "$kind" || echo '{}')"
+  local rc_ef="{}" rc_default
+  [ -z "$EF_SEARCH" ] || rc_ef="$(py recall "$BASE" "$DATASET" "$EF_SEARCH" "$kind" || echo '{}')"
   rc_default="$(py recall "$BASE" "$DATASET" "" "$kind" || echo '{}')"
   local rnote
   rnote="$(python3 -c 'import json,sys
 a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2])
-print("recall@10 %s at efSearch %s, %s with the gateway default" % (a.get("recall_at_10"), sys.argv[3], b.get("recall_at_10")))' "$rc_ef" "$rc_default" "$EF_SEARCH")"
-  row scenario=vector operation="ANN top-10, $kind index, efSearch $EF_SEARCH" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
+print(("recall@10 %s at efSearch %s, " % (a.get("recall_at_10"), sys.argv[3]) if sys.argv[3] else "") + "recall@10 %s with the gateway default" % b.get("recall_at_10"))' "$rc_ef" "$rc_default" "$EF_SEARCH")"
+  row scenario=vector operation="ANN top-10, $kind index, $VEC_EF_LABEL" status="$status" gateway="$g" gateway_command="$WRK_CMD" \
       baseline="$b" baseline_tool=pgbench baseline_command="$bcmd" note="$rnote${note:+; $note}" \
       extra="{\"index\": \"$kind\", \"recall_requested_ef\": $rc_ef, \"recall_gateway_default\": $rc_default}"
 }
@@ -1074,7 +1103,7 @@ machine_info() {
     started_utc="$(date -u -d "@$T0" +%FT%TZ)" finished_utc="$(date -u +%FT%TZ)" \
     load_average_start="$LOAD_START" load_average_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
     elapsed_s="$(( $(date +%s) - T0 ))" demo_load_s="$DATA_LOAD_SECONDS" \
-    settings="duration ${DURATION}s (+${WARMUP}s warm-up), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, bulk -c$BULK_CONNECTIONS, pgbench -c$PGBENCH_CLIENTS -j2, ef_search $EF_SEARCH, mixed ${MIXED_DURATION}s$(extra_settings)"
+    settings="duration ${DURATION}s (+${WARMUP}s warm-up), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS, bulk -c$BULK_CONNECTIONS, pgbench -c$PGBENCH_CLIENTS -j2, ef_search ${EF_SEARCH:-the gateway default}, mixed ${MIXED_DURATION}s$(extra_settings)"
 }
 
 # ------------------------------------------------------------------------------------- main

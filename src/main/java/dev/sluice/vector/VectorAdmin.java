@@ -96,6 +96,8 @@ final class VectorAdmin {
     JsonObject kinds = new JsonObject();
     c.indexes().forEach((kind, index) -> kinds.put(kind.label(), index.name()));
     out.put("indexes", kinds);
+    // candidates per requested row a search through the binary index re-ranks (k x rerank)
+    out.put("rerank", c.spec().rerank());
     VectorSettings.IndexBuild declared = settings.indexes().getOrDefault(r.name(), java.util.Map.of()).get(c.spec().column());
     if (declared != null) {
       out.put("declared", new JsonObject().put("type", declared.type()).put("m", declared.m())

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlClient;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,26 +52,17 @@ final class VectorClients {
   }
 
   /**
-   * Pooled client for searches with the default knobs (one statement each). Not pipelined: an ANN
-   * search is milliseconds of CPU in its backend, so searches queued on one connection would run one
-   * after the other on one core; one search per connection lets up to {@code poolSize} backends
-   * work at once, as many as the baseline's clients.
+   * The search pool: {@code vector.poolSize} connections, one search at a time each. An ANN search
+   * is milliseconds of CPU in its backend, so searches queued on one connection would run one after
+   * the other on one core; one search per connection lets up to {@code poolSize} backends work at
+   * once, as many as the baseline's clients (a Vert.x pool does not pipeline its own statements).
+   * Searches with knobs of their own take a connection of the same pool for their transaction,
+   * whose statements the connection's pipelining sends together; so every search, with knobs or
+   * without, has the same concurrency at the database.
    */
-  static SqlClient client(Vertx vertx, SluiceConfig.Pg pg, String url, VectorSettings s) {
-    return PgBuilder.client()
-        .with(Database.poolOptions(pg, s.poolSize(), "sluice-vector"))
-        .connectingTo(connectOptions(pg, url, s).setPipeliningLimit(1))
-        .using(vertx)
-        .build();
-  }
-
-  /**
-   * Pool for searches with knobs of their own (a transaction each). Its connections keep the
-   * configured pipelining, so a search's SET LOCAL and SELECT go out together.
-   */
-  static Pool pool(Vertx vertx, SluiceConfig.Pg pg, String url, VectorSettings s, int size) {
+  static Pool pool(Vertx vertx, SluiceConfig.Pg pg, String url, VectorSettings s) {
     return PgBuilder.pool()
-        .with(Database.poolOptions(pg, size, "sluice-vector-tx"))
+        .with(Database.poolOptions(pg, s.poolSize(), "sluice-vector"))
         .connectingTo(connectOptions(pg, url, s))
         .using(vertx)
         .build();

@@ -24,12 +24,11 @@ import java.util.Map;
  * @param maxProbes ivfflat.max_probes: likewise for IVFFlat
  * @param allowExact whether a request may ask for {"exact": true} (index off, a full scan)
  * @param instances search verticles
- * @param poolSize connections of each verticle's client, one search at a time each (searches with default knobs)
- * @param txPoolSize connections of each verticle's transaction pool (searches with their own knobs)
+ * @param poolSize connections of each verticle's search pool, one search at a time each (with knobs of their own or not)
  * @param indexes expected index builds, by resource and column; a live index that differs fails the start
  */
 public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeScan, int maxScanTuples, int maxProbes,
-                             boolean allowExact, int instances, int poolSize, int txPoolSize,
+                             boolean allowExact, int instances, int poolSize,
                              Map<String, Map<String, IndexBuild>> indexes) {
 
   /** pgvector's limits: hnsw.ef_search 1..1000, ivfflat.probes 1..32768. */
@@ -83,7 +82,6 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
         bool(v, "allowExact", "vector.allowExact", true),
         integer(v, "instances", "vector.instances", 2, 1, 64),
         integer(v, "poolSize", "vector.poolSize", 4, 1, 500),
-        integer(v, "txPoolSize", "vector.txPoolSize", 2, 1, 500),
         Map.copyOf(indexes));
   }
 

@@ -20,11 +20,11 @@ import java.util.List;
 /**
  * Serves vector search on the event bus: {@code sluice.search}, {@code sluice.similar} and the
  * admin report {@code sluice.admin.vector}, for the HTTP verticle and JSON consumers alike.
- * Deployed as {@code vector.instances} instances, each with its own pooled client (searches
- * with the default knobs) and transaction pool (searches with knobs of their own). Start-up
+ * Deployed as {@code vector.instances} instances, each with its own search pool (searches with
+ * the default knobs and, in transactions of their own, those with knobs of their own). Start-up
  * inspects the ANN indexes again (after a demo load rebuilt them) and fails the deployment when a
  * column's index does not serve its metric. With streaming replicas, each instance holds the same
- * client and pool per replica, and searches go where the {@link ReplicaRouter} sends them.
+ * pool per replica, and searches go where the {@link ReplicaRouter} sends them.
  */
 public final class VectorVerticle extends VerticleBase {
   /** Admin: per vector column, its index, build, size, rows and whether the planner uses it. */
@@ -50,24 +50,20 @@ public final class VectorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     VectorSettings settings = VectorSettings.from(config);
-    SqlClient client = VectorClients.client(vertx, config.pg(), config.pg().url(), settings);
-    Pool pool = VectorClients.pool(vertx, config.pg(), config.pg().url(), settings, settings.txPoolSize());
-    clients.add(client);
+    Pool pool = VectorClients.pool(vertx, config.pg(), config.pg().url(), settings);
     clients.add(pool);
     EventBus bus = vertx.eventBus();
     ApiKeys keys = config.apiKeys();
     List<VectorSearch.Setting> sessionKnobs = VectorClients.sessionKnobs(config.pg(), settings);
     List<VectorSearch> onReplicas = new ArrayList<>();
     for (String url : config.pg().replicas().urls()) {
-      SqlClient replicaClient = VectorClients.client(vertx, config.pg(), url, settings);
-      Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings, settings.txPoolSize());
-      clients.add(replicaClient);
+      Pool replicaPool = VectorClients.pool(vertx, config.pg(), url, settings);
       clients.add(replicaPool);
-      onReplicas.add(new VectorSearch(catalog, settings, columns, replicaClient, replicaPool, embeddings, sessionKnobs));
+      onReplicas.add(new VectorSearch(catalog, settings, columns, replicaPool, embeddings, sessionKnobs));
     }
     ReplicaRouter<VectorSearch> search = new ReplicaRouter<>(replicas,
-        new VectorSearch(catalog, settings, columns, client, pool, embeddings, sessionKnobs), onReplicas);
-    VectorAdmin admin = new VectorAdmin(catalog, settings, columns, client);
+        new VectorSearch(catalog, settings, columns, pool, embeddings, sessionKnobs), onReplicas);
+    VectorAdmin admin = new VectorAdmin(catalog, settings, columns, pool);
     return Future.all(
         BusService.serve(bus, Addresses.SEARCH, keys, req -> search.read(req.tenant(), s -> s.search(req))),
         BusService.serve(bus, Addresses.SIMILAR, keys, req -> search.read(req.tenant(), s -> s.similar(req))),

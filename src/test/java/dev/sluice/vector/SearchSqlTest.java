@@ -154,7 +154,7 @@ class SearchSqlTest {
   @Test
   @DisplayName("default knobs need no transaction; a knob of its own, or exact, does")
   void knobs() {
-    VectorSearch vs = new VectorSearch(CATALOG, SETTINGS, COLUMNS, null, null, null, List.of());
+    VectorSearch vs = new VectorSearch(CATALOG, SETTINGS, COLUMNS, null, null, List.of());
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0]}")).isEmpty());
     assertTrue(vs.knobs(search("documents", "{\"vector\":[1,0,0],\"efSearch\":" + SETTINGS.efSearch().dflt() + "}")).isEmpty());
     assertEquals(List.of(new VectorSearch.Setting("hnsw.ef_search", "250")),
@@ -163,7 +163,7 @@ class SearchSqlTest {
         vs.knobs(search("documents", "{\"vector\":[1,0,0],\"exact\":true}")));
     // without iterative scans, ef_search is raised to k so that k rows can come back
     VectorSettings off = VectorSettings.from(new JsonObject().put("iterativeScan", "off"));
-    VectorSearch noIter = new VectorSearch(CATALOG, off, COLUMNS, null, null, null, List.of());
+    VectorSearch noIter = new VectorSearch(CATALOG, off, COLUMNS, null, null, List.of());
     assertEquals(List.of(new VectorSearch.Setting("hnsw.ef_search", "500")),
         noIter.knobs(search("documents", "{\"vector\":[1,0,0],\"k\":500}")));
   }

@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -297,12 +296,13 @@ class VectorIT {
   void knobsDoNotLeak() {
     VectorSettings settings = settings();
     String dflt = String.valueOf(settings.efSearch().dflt());
-    SqlClient client = VectorClients.client(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings);
     // one connection: whatever a query leaves behind, the next user of the pool sees it
-    Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), settings, 1);
+    VectorSettings single = new VectorSettings(settings.efSearch(), settings.probes(), settings.iterativeScan(),
+        settings.maxScanTuples(), settings.maxProbes(), settings.allowExact(), 1, 1, settings.indexes());
+    Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), single);
     try {
-      VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(client, gw.gateway.catalog(), settings));
-      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, client, one, null,
+      VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(one, gw.gateway.catalog(), settings));
+      VectorSearch search = new VectorSearch(gw.gateway.catalog(), settings, columns, one, null,
           VectorClients.sessionKnobs(gw.config.pg(), settings));
       // Outside a search a connection has the configured default as its session's own setting; behind
       // PgBouncer no session is the gateway's, so it has the server's, and every search sets the default itself.
@@ -331,10 +331,15 @@ class VectorIT {
           c -> c.query("SELECT 1 / 0").execute()));
       assertNotNull(failed);
       assertEquals(outside, show(one));
+
+      // work that throws before sending anything: COMMIT still follows BEGIN, the connection is not left in the transaction
+      Throwable thrown = Http.awaitFailure(search.withKnobs(List.of(new VectorSearch.Setting("hnsw.ef_search", "223")),
+          c -> { throw new IllegalStateException("no statement"); }));
+      assertEquals("no statement", thrown.getMessage());
+      assertEquals(outside, show(one));
       assertEquals(scanOutside, Http.await(one.query("SHOW hnsw.iterative_scan").execute()
           .map(rs -> rs.iterator().next().getString(0))));
     } finally {
-      Http.await(client.close());
       Http.await(one.close());
     }
   }
