@@ -31,7 +31,10 @@ final class VectorAdmin {
   private static final String SESSION_SQL = "SELECT current_setting('hnsw.ef_search', true), "
       + "current_setting('hnsw.iterative_scan', true), current_setting('hnsw.max_scan_tuples', true), "
       + "current_setting('ivfflat.probes', true), current_setting('ivfflat.iterative_scan', true), "
-      + "current_setting('ivfflat.max_probes', true)";
+      + "current_setting('ivfflat.max_probes', true) "
+      // The literal makes PostgreSQL load pgvector while parsing, so its settings exist in this session even
+      // when nothing here has used it yet (a fresh PgBouncer server connection): its values, not NULLs.
+      + "FROM (SELECT '[0]'::vector) AS pgvector_loaded";
   private static final int PROBE_K = 10;
 
   private final Catalog catalog;
