@@ -51,7 +51,7 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
   }
 
   static VectorSettings from(JsonObject v) {
-    Tuning ef = knob(v, "efSearch", 100, EF_SEARCH_LIMIT);
+    Tuning ef = knob(v, "efSearch", 120, EF_SEARCH_LIMIT);
     Tuning probes = knob(v, "probes", 10, PROBES_LIMIT);
     String iterative = string(v, "iterativeScan", "relaxed_order").toLowerCase(Locale.ROOT);
     if (!iterative.equals("off") && !iterative.equals("relaxed_order") && !iterative.equals("strict_order")) {

@@ -19,7 +19,7 @@ class VectorSettingsTest {
   @DisplayName("an empty section gives working defaults")
   void defaults() {
     VectorSettings s = VectorSettings.from(new JsonObject());
-    assertEquals(new VectorSettings.Tuning(100, 1, 1000), s.efSearch());
+    assertEquals(new VectorSettings.Tuning(120, 1, 1000), s.efSearch());
     assertEquals("relaxed_order", s.iterativeScan());
     assertEquals("relaxed_order", s.ivfflatIterativeScan());
     assertEquals(20_000, s.maxScanTuples());
