@@ -25,6 +25,9 @@
 #                             gateway's default (no efSearch in the requests, the baseline with the gateway's session settings)
 #   BENCH_VECTOR_WARMUP=30    seconds of unmeasured searches before the vector scenario's first run: a freshly
 #                             started gateway spent 35-48 % of its CPU in the JIT compiler during its first minute
+#   BENCH_READS_WARMUP=32     seconds of unmeasured reads (point, hit, page 1, cursor walk in turn) before the reads and
+#                             cache scenarios' first run: with 10 s per row only, the first row measured a cold JIT
+#                             (point read 9.6k req/s first, 31k when the cache scenario measured it after a hit run)
 #   BENCH_IMPORT_ROWS=100000  rows of the NDJSON import and its \copy baseline
 #   BENCH_MIXED_DURATION=15   seconds of the mixed run
 #   BENCH_CACHE_MIX_DURATION=12  seconds of the cache scenario's read-heavy mix (95 % reads, 5 % PATCH)
@@ -82,6 +85,7 @@ BULK_CONNECTIONS="${BENCH_BULK_CONNECTIONS:-8}"
 PGBENCH_CLIENTS="${BENCH_PGBENCH_CLIENTS:-8}"
 EF_SEARCH="${BENCH_EF_SEARCH:-}"
 VECTOR_WARMUP="${BENCH_VECTOR_WARMUP:-30}"
+READS_WARMUP="${BENCH_READS_WARMUP:-32}"
 IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
 MIXED_DURATION="${BENCH_MIXED_DURATION:-15}"
 CACHE_MIX_DURATION="${BENCH_CACHE_MIX_DURATION:-12}"
@@ -117,7 +121,7 @@ case "$SCENARIO" in
   *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all, changes, cluster)" ;;
 esac
 [ -z "$EF_SEARCH" ] || [[ "$EF_SEARCH" =~ ^[0-9]+$ ]] || die "BENCH_EF_SEARCH must be empty or a whole number (got '$EF_SEARCH')"
-for v in CALIBRATION_PORT PORT DURATION WARMUP VECTOR_WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS IMPORT_ROWS \
+for v in CALIBRATION_PORT PORT DURATION WARMUP VECTOR_WARMUP READS_WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS IMPORT_ROWS \
          MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT \
          CHANGES_DURATION CHANGES_IDS CHANGES_FIRST_ID CLUSTER_HZ_PORT CLUSTER_WARMUP; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -453,7 +457,22 @@ measure_calibration() {
 }
 
 # ------------------------------------------------------------------------------------- scenarios
+# Unmeasured reads of every kind the reads and cache scenarios measure, a quarter of READS_WARMUP each, so that
+# no row measures the JIT compiling the gateway (once per bench run).
+warm_reads() {
+  [ "$READS_WARMUP" -gt 0 ] && [ -z "${READS_WARM:-}" ] || return 0
+  READS_WARM=1
+  local each=$(( (READS_WARMUP + 3) / 4 )) w
+  say "reads: ${READS_WARMUP}s of unmeasured reads (JIT warm-up)"
+  for w in "point.lua BENCH_NO_CACHE=1" "point.lua BENCH_SPAN=$HOT_SET" "page1.lua BENCH_NO_CACHE=1" "keyset.lua BENCH_NO_CACHE=1"; do
+    set -- $w
+    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" "${@:2}" timeout $((each + 20)) \
+      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${each}s" --timeout 5s -s "$LUA_DIR/$1" "$BASE" >>"$TMP/reads-warmup.txt" 2>&1 || true
+  done
+}
+
 scenario_reads() {
+  warm_reads
   measure_read reads "point read, cache miss (no-cache)" point-miss "/v1/leads/1" point.lua -f "$SQL_DIR/point.sql"
   measure_calibration
   measure_read reads "keyset page 1, 20 rows, order=created_at.desc" page1 "/v1/leads?limit=20&order=created_at.desc" \
@@ -467,6 +486,7 @@ scenario_reads() {
 }
 
 scenario_cache() {
+  warm_reads
   local code avail g b judged status note
   probe GET /v1/leads/1 demo-reader >/dev/null
   code="$(probe GET /v1/leads/1 demo-reader)"
