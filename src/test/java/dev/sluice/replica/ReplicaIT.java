@@ -94,7 +94,8 @@ class ReplicaIT {
 
     long searches = calls(replica, SEARCH) + calls(gw.db, SEARCH);
     long searchesOnReplica = calls(replica, SEARCH);
-    for (int id = 1; id <= 10; id++) assertEquals(200, http.get("/v1/documents/" + id + "/similar?k=3", "demo-reader-2").status());
+    // Ids 2, 22, ..., 182: in the data set's first documents and in the sample a bare clone loads (ids = 2 mod 20).
+    for (int id = 2; id <= 182; id += 20) assertEquals(200, http.get("/v1/documents/" + id + "/similar?k=3", "demo-reader-2").status());
     assertEquals(10, calls(replica, SEARCH) + calls(gw.db, SEARCH) - searches);
     assertTrue(calls(replica, SEARCH) - searchesOnReplica >= 5, "most searches ran on the replica");
   }
