@@ -329,6 +329,16 @@ availability() {
   esac
 }
 
+# wrk_unmeasured SECONDS SCRIPT CONNECTIONS LOG [VAR=value ...]: load that nobody measures (a warm-up), output
+# appended to LOG.
+wrk_unmeasured() {
+  local secs="$1" script="$2" conns="$3" log="$4"; shift 4
+  local threads="$WRK_THREADS"
+  [ "$threads" -le "$conns" ] || threads="$conns"
+  env BENCH_LUA_DIR="$LUA_DIR" "$@" timeout $((secs + 20)) \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA_DIR/$script" "$BASE" >>"$log" 2>&1 || true
+}
+
 # wrk_run NAME SCRIPT CONNECTIONS SECONDS [VAR=value ...] -> sets WRK_JSON (the BENCH_JSON object) and WRK_CMD
 wrk_run() {
   local name="$1" script="$2" conns="$3" secs="$4"; shift 4
@@ -336,10 +346,7 @@ wrk_run() {
   [ "$threads" -le "$conns" ] || threads="$conns"
   WRK_CMD="$* wrk -t$threads -c$conns -d${secs}s --timeout 5s -s load-tests/bench/wrk/$script $BASE"
   WRK_CMD="${WRK_CMD//$ROOT\//}"
-  if [ "$WARMUP" -gt 0 ]; then
-    env BENCH_LUA_DIR="$LUA_DIR" "$@" timeout $((WARMUP + 20)) \
-      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/$script" "$BASE" >"$TMP/$name.warmup.txt" 2>&1 || true
-  fi
+  [ "$WARMUP" -eq 0 ] || wrk_unmeasured "$WARMUP" "$script" "$conns" "$TMP/$name.warmup.txt" "$@"
   env BENCH_LUA_DIR="$LUA_DIR" "$@" timeout $((secs + 30)) \
     wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s "$LUA_DIR/$script" "$BASE" >"$TMP/$name.wrk.txt" 2>&1 \
     || { warn "wrk failed for $name: $(tail -3 "$TMP/$name.wrk.txt")"; WRK_JSON='{}'; return 0; }
@@ -466,8 +473,7 @@ warm_reads() {
   say "reads: ${READS_WARMUP}s of unmeasured reads (JIT warm-up)"
   for w in "point.lua BENCH_NO_CACHE=1" "point.lua BENCH_SPAN=$HOT_SET" "page1.lua BENCH_NO_CACHE=1" "keyset.lua BENCH_NO_CACHE=1"; do
     set -- $w
-    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" "${@:2}" timeout $((each + 20)) \
-      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${each}s" --timeout 5s -s "$LUA_DIR/$1" "$BASE" >>"$TMP/reads-warmup.txt" 2>&1 || true
+    wrk_unmeasured "$each" "$1" "$WRK_CONNECTIONS" "$TMP/reads-warmup.txt" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" "${@:2}"
   done
 }
 
@@ -562,10 +568,7 @@ cache_mix() {
   ids=""; for k in $(seq 0 $((CHECK_IDS - 1))); do ids="${ids:+$ids,}$((4 * k + 1))"; done
   local lua_env=(BENCH_SPAN="$HOT_SET" BENCH_CHECK_IDS="$CHECK_IDS" BENCH_WRITE_PCT=5)
   TITLES_DIRTY=1
-  if [ "$WARMUP" -gt 0 ]; then
-    env BENCH_LUA_DIR="$LUA_DIR" "${lua_env[@]}" timeout $((WARMUP + 20)) \
-      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" --timeout 5s -s "$LUA_DIR/cachemix.lua" "$BASE" >"$TMP/cachemix.warmup.txt" 2>&1 || true
-  fi
+  [ "$WARMUP" -eq 0 ] || wrk_unmeasured "$WARMUP" cachemix.lua "$WRK_CONNECTIONS" "$TMP/cachemix.warmup.txt" "${lua_env[@]}"
   py cachemetrics "$BASE" >"$TMP/cachemix.metrics-before.json" 2>"$TMP/cachemix.metrics.err" || true
   timeout $((CACHE_MIX_DURATION + 90)) python3 "$LIB" staleness "$BASE" "$ids" "$CACHE_MIX_DURATION" 100000 \
     >"$TMP/cachemix.staleness.json" 2>"$TMP/cachemix.staleness.err" &
@@ -629,8 +632,7 @@ print(next((c.get("rerank") for c in json.load(open(sys.argv[1]))["columns"] if 
     rm -rf "$TMP/vec"
     py vectors "$DATASET" "$TMP/vec" "$EF_SEARCH" >/dev/null || die "cannot read the dev queries in $DATASET"
     say "vector: ${VECTOR_WARMUP}s of unmeasured searches (JIT warm-up)"
-    env BENCH_LUA_DIR="$LUA_DIR" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" timeout $((VECTOR_WARMUP + 20)) \
-      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${VECTOR_WARMUP}s" --timeout 5s -s "$LUA_DIR/search.lua" "$BASE" >"$TMP/vector-warmup.txt" 2>&1 || true
+    wrk_unmeasured "$VECTOR_WARMUP" search.lua "$WRK_CONNECTIONS" "$TMP/vector-warmup.txt" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt"
   fi
   for kind in ${BENCH_VECTOR_INDEXES:-vector halfvec binary}; do scenario_vector_index "$kind"; done
 }
@@ -765,11 +767,8 @@ scenario_mixed() {
   fi
   # Warm up first (JIT, pools, caches), so start and end compare the same steady state and a
   # growing heap means a leak rather than warm-up.
-  if [ "$WARMUP" -gt 0 ]; then
-    env BENCH_LUA_DIR="$LUA_DIR" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" \
-      BENCH_WRITE_BODY_FILE="$TMP/mixed/rows.json" timeout $((WARMUP * 2 + 20)) \
-      wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$((WARMUP * 2))s" --timeout 5s -s "$LUA_DIR/mixed.lua" "$BASE" >"$TMP/mixed.warmup.txt" 2>&1 || true
-  fi
+  [ "$WARMUP" -eq 0 ] || wrk_unmeasured $((WARMUP * 2)) mixed.lua "$WRK_CONNECTIONS" "$TMP/mixed.warmup.txt" BENCH_SPAN="$SPAN" \
+    BENCH_LEADS="$LEADS" BENCH_BODIES_FILE="$TMP/vec/search-bodies.txt" BENCH_WRITE_BODY_FILE="$TMP/mixed/rows.json"
   local h0 h1
   h0="$(heap_after_gc "$GW_PID" start)"
   say "mixed: heap after GC at start (after $((WARMUP * 2))s of warm-up): $h0"

@@ -43,7 +43,7 @@ public final class Database {
         // JSON built in PostgreSQL renders timestamps in the session zone: make it UTC everywhere.
         // (PgBouncer tracks TimeZone and application_name per client, so these two are safe behind it.)
         .addProperty("TimeZone", "UTC");
-    if (pg.pgbouncer() && !url.equals(directUrl(pg))) return behindPgBouncer(o);
+    if (throughPooler(pg, url)) return behindPgBouncer(o);
     // Applies to every statement on the connection: the per-request bound (-> 504).
     return o.addProperty("statement_timeout", String.valueOf(statementTimeoutMs));
   }
@@ -58,6 +58,11 @@ public final class Database {
    */
   private static PgConnectOptions behindPgBouncer(PgConnectOptions o) {
     return o.setUseLayer7Proxy(true).setCachePreparedStatements(false).setPipeliningLimit(1);
+  }
+
+  /** Whether connections to {@code url} go through PgBouncer: every server but the direct URL, when it is configured. */
+  private static boolean throughPooler(SluiceConfig.Pg pg, String url) {
+    return pg.pgbouncer() && !url.equals(directUrl(pg));
   }
 
   /** Where start-up and maintenance work connects: straight to PostgreSQL, past any pooler. */
@@ -124,7 +129,7 @@ public final class Database {
   /** Behind PgBouncer no session setting can be made at connect: there PostgreSQL's default stays. */
   static PgConnectOptions readConnectOptions(SluiceConfig.Pg pg, String url, SluiceConfig.PlanCacheMode planCacheMode) {
     PgConnectOptions o = connectOptions(pg, url, pg.statementTimeoutMs());
-    if (!pg.pgbouncer() || url.equals(directUrl(pg))) o.addProperty("plan_cache_mode", planCacheMode.setting());
+    if (!throughPooler(pg, url)) o.addProperty("plan_cache_mode", planCacheMode.setting());
     return o;
   }
 
