@@ -23,7 +23,7 @@ import java.util.Map;
  * @param maxScanTuples hnsw.max_scan_tuples: how far an iterative scan may go to fill k rows
  * @param maxProbes ivfflat.max_probes: likewise for IVFFlat
  * @param allowExact whether a request may ask for {"exact": true} (index off, a full scan)
- * @param instances search verticles
+ * @param instances search verticles; 0 = one per event loop (HTTP requests call the one on their own loop in-process)
  * @param poolSize connections of each verticle's search pool, one search at a time each (with knobs of their own or not)
  * @param indexes expected index builds, by resource and column; a live index that differs fails the start
  */
@@ -80,9 +80,14 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
         integer(v, "maxScanTuples", "vector.maxScanTuples", 20_000, 1, 10_000_000),
         integer(v, "maxProbes", "vector.maxProbes", 32768, 1, PROBES_LIMIT),
         bool(v, "allowExact", "vector.allowExact", true),
-        integer(v, "instances", "vector.instances", 2, 1, 64),
-        integer(v, "poolSize", "vector.poolSize", 4, 1, 500),
+        integer(v, "instances", "vector.instances", 0, 0, 64),
+        integer(v, "poolSize", "vector.poolSize", 2, 1, 500),
         Map.copyOf(indexes));
+  }
+
+  /** Search verticles deployed: one per event loop unless configured (as pg.instances). */
+  public int verticles() {
+    return instances > 0 ? instances : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   /** IVFFlat has no strict order: anything but off is relaxed_order there. */
