@@ -31,9 +31,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 import java.util.concurrent.TimeUnit;
@@ -77,7 +77,7 @@ public final class HttpVerticle extends VerticleBase {
     // Every request is bounded in time, except the change feed, which is a stream by design, and
     // NDJSON bulk uploads, which are bounded by writes.streamTimeoutMs instead (see BulkUpload).
     // (String tests, not regex routes: vertx-web runs a route's regex on every request it passes.)
-    Handler<RoutingContext> timeout = TimeoutHandler.create(config.http().requestTimeoutMs(), 504);
+    Handler<RoutingContext> timeout = new RequestDeadlines(vertx, config.http().requestTimeoutMs(), 504);
     router.route().handler(ctx -> {
       if (isChangeFeed(ctx.normalizedPath())
           || BulkUpload.isNdjson(ctx.request()) && ctx.request().path().endsWith("/bulk")) ctx.next();
@@ -89,25 +89,25 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Future<Void> docs = OpenApiRoutes.mount(vertx, router, OpenApiDocument.build(catalog, config, access.jwt() != null));
 
-    router.route("/v1/*").handler(Auth.authenticate(keys, access.jwt()));
-    router.route("/admin/*").handler(Auth.authenticate(keys, access.jwt()));
+    // One route per prefix with its handlers in order (vertx-web matches a route's path once for all of
+    // its handlers, but once per route): authentication, rate limits, then the role.
+    Route v1 = router.route("/v1/*").handler(Auth.authenticate(keys, access.jwt()));
+    Route admin = router.route("/admin/*").handler(Auth.authenticate(keys, access.jwt()));
     if (access.limiter() != null) {
       RateLimitHandler limits = new RateLimitHandler(access.limiter(), Auth::principal);
-      router.route("/v1/*").handler(limits);
-      router.route("/admin/*").handler(limits);
+      v1.handler(limits);
+      admin.handler(limits);
     }
-    router.route("/admin/*").handler(Auth.require(Role.ADMIN));
+    admin.handler(Auth.require(Role.ADMIN));
     // Roles per operation (API.md): reader GET and search; writer bulk, PATCH, DELETE, batch.
     // ... and each write counts against its key's and tenant's share of the node (fair admission).
     Handler<RoutingContext> admit = Admission.writes(WriteAdmission.of(vertx, config.writes().admission()));
-    router.route(HttpMethod.PATCH, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
-    router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
     Handler<RoutingContext> writer = Auth.require(Role.WRITER);
-    router.post("/v1/*").handler(ctx -> {
-      if (needsWriter(ctx.normalizedPath())) writer.handle(ctx);
+    v1.handler(ctx -> {
+      if (writes(ctx)) writer.handle(ctx);
       else ctx.next();
     }).handler(ctx -> {
-      if (needsWriter(ctx.normalizedPath())) admit.handle(ctx);
+      if (writes(ctx)) admit.handle(ctx);
       else ctx.next();
     });
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
@@ -162,6 +162,12 @@ public final class HttpVerticle extends VerticleBase {
   static boolean isChangeFeed(String path) {
     int slash = path.startsWith("/v1/") ? path.indexOf('/', 4) : -1;
     return slash > 4 && slash == path.length() - "/changes".length() && path.endsWith("/changes");
+  }
+
+  /** PATCH, DELETE and POST under {@code /v1/} write, except POST .../search. */
+  private static boolean writes(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    return m.equals(HttpMethod.PATCH) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.POST) && needsWriter(ctx.normalizedPath());
   }
 
   /** A POST under {@code /v1/} other than {@code /v1/.../search} (a read, although a POST) writes. */
