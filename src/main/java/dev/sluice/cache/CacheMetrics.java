@@ -15,8 +15,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class CacheMetrics {
   private final MeterRegistry registry;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  /** Meters by their tags; record keys, not concatenated strings, so a lookup builds no text. */
+  private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
+
+  private record Key(String name, String tag, String resource, String kind) {}
   private volatile Timer delivery;
 
   CacheMetrics(MeterRegistry registry) {
@@ -36,9 +39,10 @@ final class CacheMetrics {
    * operation cache.get or cache.put), so cache latency sits beside the operations it serves.
    */
   void time(String operation, CacheSpec spec, long startNanos, boolean error) {
-    String key = "t|" + operation + '|' + spec.resource() + '|' + error;
-    timers.computeIfAbsent(key, k -> OperationObserver.timer(operation, spec.resource(), error).register(registry))
-        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    Key key = new Key(operation, error ? "error" : "ok", spec.resource(), "");
+    Timer t = timers.get(key);
+    if (t == null) t = timers.computeIfAbsent(key, k -> OperationObserver.timer(operation, spec.resource(), error).register(registry));
+    t.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   /** From a write's bump on another node to its arrival here: how long this node could serve the old value. */
@@ -54,13 +58,14 @@ final class CacheMetrics {
   }
 
   void error(String layer) {
-    counters.computeIfAbsent("err:" + layer, k -> Counter.builder("sluice.cache.errors")
+    counters.computeIfAbsent(new Key("sluice.cache.errors", layer, "", ""), k -> Counter.builder("sluice.cache.errors")
         .description("Cache layer calls that failed or timed out").tag("layer", layer).register(registry)).increment();
   }
 
   private Counter counter(String name, String tagName, String tagValue, CacheSpec spec) {
-    String key = name + '|' + tagValue + '|' + spec.resource() + '|' + spec.kind();
-    return counters.computeIfAbsent(key, k -> Counter.builder(name)
+    Key key = new Key(name, tagValue, spec.resource(), spec.kind());
+    Counter c = counters.get(key);
+    return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name)
         .tag(tagName, tagValue).tag("resource", spec.resource()).tag("kind", spec.kind())
         .register(registry));
   }

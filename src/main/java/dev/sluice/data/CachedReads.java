@@ -40,10 +40,9 @@ final class CachedReads {
     long tenant = req.tenant();
     Supplier<Future<Buffer>> load = () -> router.read(tenant, s -> s.points().get(plan, tenant));
     if (req.noCache()) return load.get().map(json -> new DataReply(json, "miss"));
-    List<String> embedded = plan.selection().embeddedResources();
     String resource = plan.resource().name();
     CacheSpec spec = cache.keys().entity(resource, cache.scope(resource, req.tenant()), plan.id(),
-        plan.selection().shapeKey(), embedded, plan.resource().cacheTtlSeconds());
+        plan.shape().key, plan.shape().embedded, plan.resource().cacheTtlSeconds());
     return cache.read(spec, req.noCache(), load).map(CachedReads::reply);
   }
 

@@ -33,29 +33,47 @@ final class PointReader {
   private final SqlClient client;
   private final Context context;
   private final int maxBatch;
-  private final Map<String, Batch> pending = new HashMap<>();
-  /** Statement text per selection shape, built once (bounded: select is client-controlled). */
-  private final Map<String, String> sqlByShape = new LinkedHashMap<>(64, 0.75f, true) {
+  private final Map<BatchKey, Batch> pending = new HashMap<>();
+  /**
+   * Shapes by resource and select text, parsed once (bounded: select is client-controlled), so a
+   * read does not parse its selection nor build its shape key and statement again.
+   */
+  private final Map<String, Shape> shapes = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> e) {
+    protected boolean removeEldestEntry(Map.Entry<String, Shape> e) {
       return size() > 1000;
     }
   };
 
-  private final class Batch {
-    final String sql;
-    final Resource resource;
-    final long tenant;
+  /**
+   * What reads of one resource with one select have in common: the selection, its key (the same
+   * String each time, so its hash is computed once), statement and embedded resources. Compared by
+   * identity: one instance per shape on this event loop.
+   */
+  static final class Shape {
     final Selection selection;
-    final Map<Object, List<Promise<Buffer>>> waiters = new LinkedHashMap<>();
     final String key;
+    final String sql;
+    final List<String> embedded;
 
-    Batch(String key, String sql, Resource resource, Selection selection, long tenant) {
-      this.key = key;
+    Shape(Selection selection) {
       this.selection = selection;
-      this.sql = sql;
+      this.key = selection.shapeKey();
+      this.sql = PointSql.select(selection);
+      this.embedded = List.copyOf(selection.embeddedResources());
+    }
+  }
+
+  private record BatchKey(Shape shape, long tenant) {}
+
+  private final class Batch {
+    final BatchKey key;
+    final Resource resource;
+    final Map<Object, List<Promise<Buffer>>> waiters = new LinkedHashMap<>();
+
+    Batch(BatchKey key, Resource resource) {
+      this.key = key;
       this.resource = resource;
-      this.tenant = tenant;
     }
   }
 
@@ -67,28 +85,30 @@ final class PointReader {
   }
 
   /** A parsed point read: which row, which fields. */
-  record Plan(Resource resource, Selection selection, Object id) {}
+  record Plan(Resource resource, Shape shape, Object id) {}
 
   Plan plan(DataRequest req) {
     Resource r = catalog.require(req.resource());
-    Selection sel = Selection.parse(catalog, r, req.param("select"));
+    String select = req.param("select");
+    String name = select == null ? r.name() : r.name() + '\0' + select;
+    Shape shape = shapes.get(name);
+    if (shape == null) {
+      shape = new Shape(Selection.parse(catalog, r, select)); // a bad select throws: nothing is kept
+      shapes.put(name, shape);
+    }
     try {
-      return new Plan(r, sel, r.primaryKeyType().parse(req.id()));
+      return new Plan(r, shape, r.primaryKeyType().parse(req.id()));
     } catch (RuntimeException e) {
       throw ApiError.badRequest("The id must be " + r.primaryKeyType().describe() + ".");
     }
   }
 
   Future<Buffer> get(Plan plan, long tenant) {
-    Resource r = plan.resource();
-    Selection sel = plan.selection();
     Object id = plan.id();
-    String shape = sel.shapeKey();
-    String sql = sqlByShape.computeIfAbsent(shape, s -> PointSql.select(sel));
-    String key = shape + '#' + tenant;
+    BatchKey key = new BatchKey(plan.shape(), tenant);
     Batch batch = pending.get(key);
     if (batch == null) {
-      batch = new Batch(key, sql, r, sel, tenant);
+      batch = new Batch(key, plan.resource());
       pending.put(key, batch);
       Batch scheduled = batch;
       context.runOnContext(v -> flush(scheduled));
@@ -103,14 +123,14 @@ final class PointReader {
     if (pending.get(batch.key) != batch) return; // already flushed (size limit reached earlier)
     pending.remove(batch.key);
     Object[] ids = toArray(batch.waiters.keySet());
-    Tuple params = batch.resource.tenantScoped() ? Tuple.of(ids, batch.tenant) : Tuple.of(ids);
-    client.preparedQuery(batch.sql).execute(params).onComplete(ar -> {
+    Tuple params = batch.resource.tenantScoped() ? Tuple.of(ids, batch.key.tenant()) : Tuple.of(ids);
+    client.preparedQuery(batch.key.shape().sql).execute(params).onComplete(ar -> {
       if (ar.failed()) {
         batch.waiters.values().forEach(ps -> ps.forEach(p -> p.fail(ar.cause())));
         return;
       }
       Map<Object, Buffer> found = new HashMap<>();
-      for (Row row : ar.result()) found.put(row.getValue(0), JsonRows.encode(batch.selection, row, 1));
+      for (Row row : ar.result()) found.put(row.getValue(0), JsonRows.encode(batch.key.shape().selection, row, 1));
       batch.waiters.forEach((id, ps) -> {
         Buffer json = found.get(id);
         for (Promise<Buffer> p : ps) {
@@ -123,6 +143,8 @@ final class PointReader {
 
   private static Object[] toArray(java.util.Collection<Object> ids) {
     Object first = ids.iterator().next();
+    // The usual key type without reflection; any other through the array type of its class.
+    if (first instanceof Long) return ids.toArray(new Long[0]);
     Object arr = Array.newInstance(first.getClass(), ids.size());
     int i = 0;
     for (Object id : ids) Array.set(arr, i++, id);

@@ -31,9 +31,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 import java.util.concurrent.TimeUnit;
@@ -76,9 +76,11 @@ public final class HttpVerticle extends VerticleBase {
 
     // Every request is bounded in time, except the change feed, which is a stream by design, and
     // NDJSON bulk uploads, which are bounded by writes.streamTimeoutMs instead (see BulkUpload).
-    Handler<RoutingContext> timeout = TimeoutHandler.create(config.http().requestTimeoutMs(), 504);
-    router.routeWithRegex("^(?!/v1/[^/]+/changes$).*").handler(ctx -> {
-      if (BulkUpload.isNdjson(ctx.request()) && ctx.request().path().endsWith("/bulk")) ctx.next();
+    // (String tests, not regex routes: vertx-web runs a route's regex on every request it passes.)
+    Handler<RoutingContext> timeout = new RequestDeadlines(vertx, config.http().requestTimeoutMs(), 504);
+    router.route().handler(ctx -> {
+      if (isChangeFeed(ctx.normalizedPath())
+          || BulkUpload.isNdjson(ctx.request()) && ctx.request().path().endsWith("/bulk")) ctx.next();
       else timeout.handle(ctx);
     });
     Health health = new Health(vertx);
@@ -87,29 +89,33 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Future<Void> docs = OpenApiRoutes.mount(vertx, router, OpenApiDocument.build(catalog, config, access.jwt() != null));
 
-    router.route("/v1/*").handler(Auth.authenticate(keys, access.jwt()));
-    router.route("/admin/*").handler(Auth.authenticate(keys, access.jwt()));
+    // One route per prefix with its handlers in order (vertx-web matches a route's path once for all of
+    // its handlers, but once per route): authentication, rate limits, then the role.
+    Route v1 = router.route("/v1/*").handler(Auth.authenticate(keys, access.jwt()));
+    Route admin = router.route("/admin/*").handler(Auth.authenticate(keys, access.jwt()));
     if (access.limiter() != null) {
       RateLimitHandler limits = new RateLimitHandler(access.limiter(), Auth::principal);
-      router.route("/v1/*").handler(limits);
-      router.route("/admin/*").handler(limits);
+      v1.handler(limits);
+      admin.handler(limits);
     }
-    router.route("/admin/*").handler(Auth.require(Role.ADMIN));
+    admin.handler(Auth.require(Role.ADMIN));
     // Roles per operation (API.md): reader GET and search; writer bulk, PATCH, DELETE, batch.
     // ... and each write counts against its key's and tenant's share of the node (fair admission).
     Handler<RoutingContext> admit = Admission.writes(WriteAdmission.of(vertx, config.writes().admission()));
-    router.route(HttpMethod.PATCH, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
-    router.route(HttpMethod.DELETE, "/v1/*").handler(Auth.require(Role.WRITER)).handler(admit);
-    router.postWithRegex("/v1/(?!.+/search$).*").handler(Auth.require(Role.WRITER)).handler(admit);
+    Handler<RoutingContext> writer = Auth.require(Role.WRITER);
+    v1.handler(ctx -> {
+      if (writes(ctx)) writer.handle(ctx);
+      else ctx.next();
+    }).handler(ctx -> {
+      if (writes(ctx)) admit.handle(ctx);
+      else ctx.next();
+    });
     // Buffered bodies up to the limit; the NDJSON bulk route streams instead and mounts no BodyHandler.
     Handler<RoutingContext> body = JsonBody.create(config.http().bodyLimitBytes());
 
     router.get("/admin/slo").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_SLO, null));
     router.get("/admin/db").handler(ctx -> forward(ctx, MetricsVerticle.ADMIN_DB, null));
-    router.get("/admin/explain/:resource").handler(ctx -> forward(ctx, Addresses.ADMIN_EXPLAIN, null));
     router.get("/admin/vector").handler(ctx -> forward(ctx, dev.sluice.vector.VectorVerticle.ADMIN_VECTOR, null));
-    MaintenanceRoutes.mount(router, vertx, delivery);
-    AdviceRoutes.mount(router, vertx, delivery);
 
     router.get("/v1/:resource").handler(ctx -> forward(ctx, Addresses.READ, null));
     router.get("/v1/:resource/changes").handler(ChangeStream.handler(vertx, catalog, feed, Auth::principal));
@@ -133,6 +139,12 @@ public final class HttpVerticle extends VerticleBase {
     });
     router.post("/v1/:resource/bulk").handler(body).handler(ctx -> forward(ctx, Addresses.BULK, null));
 
+    // The admin routes with path parameters after the /v1 ones: each is a regex that every request
+    // passing it runs, and the hot reads should not pay for them.
+    router.get("/admin/explain/:resource").handler(ctx -> forward(ctx, Addresses.ADMIN_EXPLAIN, null));
+    MaintenanceRoutes.mount(router, vertx, delivery);
+    AdviceRoutes.mount(router, vertx, delivery);
+
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(Responses::failure);
 
@@ -144,6 +156,23 @@ public final class HttpVerticle extends VerticleBase {
         .setIdleTimeout(60)
         .setIdleTimeoutUnit(TimeUnit.SECONDS), router);
     return docs.compose(v -> server.listen());
+  }
+
+  /** {@code /v1/{resource}/changes}: the change feed, a stream with no overall time bound. */
+  static boolean isChangeFeed(String path) {
+    int slash = path.startsWith("/v1/") ? path.indexOf('/', 4) : -1;
+    return slash > 4 && slash == path.length() - "/changes".length() && path.endsWith("/changes");
+  }
+
+  /** PATCH, DELETE and POST under {@code /v1/} write, except POST .../search. */
+  private static boolean writes(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    return m.equals(HttpMethod.PATCH) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.POST) && needsWriter(ctx.normalizedPath());
+  }
+
+  /** A POST under {@code /v1/} other than {@code /v1/.../search} (a read, although a POST) writes. */
+  static boolean needsWriter(String path) {
+    return path.startsWith("/v1/") && !(path.length() > "/v1//search".length() && path.endsWith("/search"));
   }
 
   /** The routes this verticle serves (OpenApiIT compares them with /openapi.json). */

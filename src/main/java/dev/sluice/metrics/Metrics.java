@@ -9,7 +9,6 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.tracing.TracingOptions;
 import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 /**
@@ -35,15 +34,20 @@ public record Metrics(PrometheusMeterRegistry registry, SqlObserver sql) {
   }
 
   private VertxBuilder builder(VertxOptions options) {
-    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+    return Vertx.builder()
+        .with(options.setMetricsOptions(metricsOptions()).setTracingOptions(new TracingOptions()))
+        // Micrometer's, with HTTP server request meters looked up once (see HttpServerMeters).
+        .withMetrics(LeanVertxMetrics.factory(registry))
+        .withTracer(o -> sql);
+  }
+
+  /** Which of Vert.x's Micrometer metrics are on. */
+  static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         // per-connection TCP metrics add cardinality without telling more than the HTTP ones
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
-    return Vertx.builder()
-        .with(options.setMetricsOptions(metrics).setTracingOptions(new TracingOptions()))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .withTracer(o -> sql);
   }
 }

@@ -32,7 +32,10 @@ public final class OperationObserver {
   private final WindowedStats stats;
   private final Set<String> resources;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  /** Timers by their tags; a record key, not a concatenated string, so a lookup builds no text. */
+  private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+  private record TimerKey(String operation, String resource, boolean error) {}
   private final Handler<DeliveryContext<Object>> inbound = this::inbound;
   private final Handler<DeliveryContext<Object>> outbound = this::outbound;
 
@@ -114,9 +117,10 @@ public final class OperationObserver {
 
   void record(String operation, String resource, long nanos, boolean error) {
     stats.record(operation, nanos / 1000, error);
-    String key = operation + '|' + resource + '|' + error;
-    timers.computeIfAbsent(key, k -> timer(operation, resource, error).register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+    TimerKey key = new TimerKey(operation, resource, error);
+    Timer t = timers.get(key);
+    if (t == null) t = timers.computeIfAbsent(key, k -> timer(operation, resource, error).register(registry));
+    t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /**
