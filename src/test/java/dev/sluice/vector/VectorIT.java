@@ -391,7 +391,9 @@ class VectorIT {
     assertEquals("halfvec_cosine_ops", docs.getJsonObject("index").getString("opclass"));
     assertEquals("halfvec", docs.getJsonObject("index").getString("kind"));
     assertEquals(Set.of("vector", "halfvec", "binary"), docs.getJsonObject("indexes").fieldNames());
-    assertEquals(256, docs.getJsonObject("index").getJsonObject("parameters").getInteger("ef_construction"));
+    // the halfvec index's build since migration V71
+    assertEquals(12, docs.getJsonObject("index").getJsonObject("parameters").getInteger("m"));
+    assertEquals(512, docs.getJsonObject("index").getJsonObject("parameters").getInteger("ef_construction"));
     assertTrue(docs.getJsonObject("index").getLong("sizeBytes") > 0);
     assertEquals(1000L, docs.getLong("rows"));
     assertFalse(docs.getJsonObject("planner").getJsonArray("plan").isEmpty(), docs.encode());
