@@ -28,6 +28,7 @@
 #   BENCH_READS_WARMUP=32     seconds of unmeasured reads (point, hit, page 1, cursor walk in turn) before the reads and
 #                             cache scenarios' first run: with 10 s per row only, the first row measured a cold JIT
 #                             (point read 9.6k req/s first, 31k when the cache scenario measured it after a hit run)
+#   BENCH_STEADY_ROUNDS=8     then at most this many 8-s rounds of uncached point reads, until two in a row agree within 5 %
 #   BENCH_IMPORT_ROWS=100000  rows of the NDJSON import and its \copy baseline
 #   BENCH_MIXED_DURATION=15   seconds of the mixed run
 #   BENCH_CACHE_MIX_DURATION=12  seconds of the cache scenario's read-heavy mix (95 % reads, 5 % PATCH)
@@ -86,6 +87,7 @@ PGBENCH_CLIENTS="${BENCH_PGBENCH_CLIENTS:-8}"
 EF_SEARCH="${BENCH_EF_SEARCH:-}"
 VECTOR_WARMUP="${BENCH_VECTOR_WARMUP:-30}"
 READS_WARMUP="${BENCH_READS_WARMUP:-32}"
+STEADY_ROUNDS="${BENCH_STEADY_ROUNDS:-8}"
 IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
 MIXED_DURATION="${BENCH_MIXED_DURATION:-15}"
 CACHE_MIX_DURATION="${BENCH_CACHE_MIX_DURATION:-12}"
@@ -121,7 +123,7 @@ case "$SCENARIO" in
   *) usage >&2; die "unknown scenario '$SCENARIO' (reads, writes, vector, cache, mixed, all, changes, cluster)" ;;
 esac
 [ -z "$EF_SEARCH" ] || [[ "$EF_SEARCH" =~ ^[0-9]+$ ]] || die "BENCH_EF_SEARCH must be empty or a whole number (got '$EF_SEARCH')"
-for v in CALIBRATION_PORT PORT DURATION WARMUP VECTOR_WARMUP READS_WARMUP WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS IMPORT_ROWS \
+for v in CALIBRATION_PORT PORT DURATION WARMUP VECTOR_WARMUP READS_WARMUP STEADY_ROUNDS WRK_THREADS WRK_CONNECTIONS BULK_CONNECTIONS PGBENCH_CLIENTS IMPORT_ROWS \
          MIXED_DURATION CACHE_MIX_DURATION CHECK_IDS HOT_SET READY_TIMEOUT LOADER_PORT \
          CHANGES_DURATION CHANGES_IDS CHANGES_FIRST_ID CLUSTER_HZ_PORT CLUSTER_WARMUP; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -475,6 +477,27 @@ warm_reads() {
     set -- $w
     wrk_unmeasured "$each" "$1" "$WRK_CONNECTIONS" "$TMP/reads-warmup.txt" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" "${@:2}"
   done
+  warm_until_steady point.lua BENCH_NO_CACHE=1
+}
+
+# warm_until_steady SCRIPT [VAR=value ...]: unmeasured 8-s rounds of one load until two rounds in a row agree
+# within 5 % (at most BENCH_STEADY_ROUNDS rounds). A fresh gateway's uncached point read went 7.2k, 10.8k,
+# 15.9k, 24.2k, 28.8k, 27.9k req/s in 8-s rounds on 2026-12-02: the fixed warm-up above left the first
+# measured row at about 60 % of the steady figure, against a calibration server (70 lines) that warms at once.
+warm_until_steady() {
+  local script="$1"; shift
+  local log="$TMP/steady-warmup.txt" prev=0 rps i
+  for i in $(seq "$STEADY_ROUNDS"); do
+    : >"$log"
+    wrk_unmeasured 8 "$script" "$WRK_CONNECTIONS" "$log" BENCH_SPAN="$SPAN" BENCH_LEADS="$LEADS" "$@"
+    rps="$(awk '/Requests\/sec/{printf "%d", $2}' "$log")"
+    [ -n "$rps" ] || return 0
+    if [ "$prev" -gt 0 ] && [ $(( rps * 100 )) -le $(( prev * 105 )) ] && [ $(( rps * 100 )) -ge $(( prev * 95 )) ]; then
+      say "reads: $script steady after $i rounds of 8 s ($prev, $rps req/s)"; return 0
+    fi
+    prev="$rps"
+  done
+  say "reads: $script not steady after $STEADY_ROUNDS rounds of 8 s (last $rps req/s)"
 }
 
 scenario_reads() {
