@@ -33,7 +33,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
 
 import java.util.ArrayList;
@@ -114,7 +113,7 @@ public final class Gateway {
               .compose(v -> loadDocuments(vertx, config))
               .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, schema.vectorColumns(), replicas, embeddings.get()), VectorSettings.from(config).verticles()))
               .compose(v -> AccessControl.start(vertx, config, registry))
-              .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), httpInstances(config))
+              .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), config.http().verticles())
                   .onFailure(err -> access.close())
                   .map(v -> new Gateway(vertx, config, catalog, cache, feed, ids, embeddings.get(), access))));
         });
@@ -162,10 +161,6 @@ public final class Gateway {
   private static Future<Void> loadDocuments(Vertx vertx, SluiceConfig config) {
     Pool pool = Database.maintenancePool(vertx, config.pg());
     return DemoLoader.loadDocumentsIfEmpty(vertx, pool, config.demo()).eventually(pool::close);
-  }
-
-  private static int httpInstances(SluiceConfig config) {
-    return config.http().instances() > 0 ? config.http().instances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids, Supplier<? extends io.vertx.core.Deployable> verticle,

@@ -36,7 +36,21 @@ public record SluiceConfig(
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs,
-                     boolean inProcess) {}
+                     boolean inProcess) {
+    /** HTTP verticles deployed: one per event loop unless configured. */
+    public int verticles() {
+      return onePerEventLoop(instances);
+    }
+  }
+
+  /**
+   * Verticle instances for a configured count, 0 meaning one per event loop. HTTP, Postgres and search
+   * verticles all count this way, so with the defaults every loop holds one of each and an HTTP request
+   * finds the data verticle it calls in-process on its own loop (bus.LocalCalls).
+   */
+  public static int onePerEventLoop(int configured) {
+    return configured > 0 ? configured : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  }
 
   /**
    * @param pointPoolSize connections per verticle instance of the point-read client (generic plans, see Database)
@@ -52,7 +66,7 @@ public record SluiceConfig(
                    boolean pgbouncer, String directUrl) {
     /** Postgres verticles deployed: one per event loop unless configured. */
     public int instances() {
-      return verticleInstances > 0 ? verticleInstances : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+      return onePerEventLoop(verticleInstances);
     }
 
     /** Connections each Postgres verticle opens to one server: its page client's and its point client's. */

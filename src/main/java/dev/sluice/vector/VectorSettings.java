@@ -87,7 +87,7 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
 
   /** Search verticles deployed: one per event loop unless configured (as pg.instances). */
   public int verticles() {
-    return instances > 0 ? instances : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    return SluiceConfig.onePerEventLoop(instances);
   }
 
   /** IVFFlat has no strict order: anything but off is relaxed_order there. */
