@@ -207,8 +207,13 @@ public final class TestGateway {
         + "AND query NOT ILIKE 'SET %'").execute()).iterator().next().getLong(0);
   }
 
+  /**
+   * The first 1,000 documents of debian-minilm and a few of its query vectors, carried by the repository
+   * (src/test/resources/fixtures/debian-minilm-1000, see its README), so the tests need nothing beside
+   * the clone; SLUICE_DATA_DIR names another copy of the same files.
+   */
   public static String documentsPath() {
-    return System.getenv().getOrDefault("SLUICE_DATA_DIR", "../shared/data/debian-minilm");
+    return System.getenv().getOrDefault("SLUICE_DATA_DIR", "src/test/resources/fixtures/debian-minilm-1000");
   }
 
   /** The services this gateway runs against. */
