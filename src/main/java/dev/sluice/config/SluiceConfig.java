@@ -36,7 +36,7 @@ public record SluiceConfig(
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs,
-                     boolean inProcess) {
+                     boolean inProcess, boolean hotReads) {
     /** HTTP verticles deployed: one per event loop unless configured. */
     public int verticles() {
       return onePerEventLoop(instances);
@@ -134,7 +134,8 @@ public record SluiceConfig(
         h.number("bodyLimitBytes", 10L << 20),
         h.integer("requestTimeoutMs", 30000, 100, 3_600_000),
         h.integer("shutdownGraceMs", 10000, 0, 600_000),
-        h.bool("inProcess", true));
+        h.bool("inProcess", true),
+        h.bool("hotReads", true));
     if (http.bodyLimitBytes() < 1024) throw new ConfigException("http.bodyLimitBytes: must be at least 1024");
 
     Settings p = root.child("pg");

@@ -29,6 +29,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
@@ -77,7 +78,7 @@ public final class HttpVerticle extends VerticleBase {
     // Every request is bounded in time, except the change feed, which is a stream by design, and
     // NDJSON bulk uploads, which are bounded by writes.streamTimeoutMs instead (see BulkUpload).
     // (String tests, not regex routes: vertx-web runs a route's regex on every request it passes.)
-    Handler<RoutingContext> timeout = new RequestDeadlines(vertx, config.http().requestTimeoutMs(), 504);
+    RequestDeadlines timeout = new RequestDeadlines(vertx, config.http().requestTimeoutMs(), 504);
     router.route().handler(ctx -> {
       if (isChangeFeed(ctx.normalizedPath())
           || BulkUpload.isNdjson(ctx.request()) && ctx.request().path().endsWith("/bulk")) ctx.next();
@@ -148,13 +149,16 @@ public final class HttpVerticle extends VerticleBase {
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(Responses::failure);
 
+    // Plain point reads are answered before the router (HotReads says why); all else is routed.
+    Handler<HttpServerRequest> requests = local != null && config.http().hotReads()
+        ? new HotReads(keys, access.limiter(), local, timeout, router) : router;
     // Protocol-level errors (malformed requests, no Host, ambiguous length) get the JSON error shape too.
     server = ProtocolGuard.server(vertx, new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setCompressionSupported(false)
         .setIdleTimeout(60)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS), router);
+        .setIdleTimeoutUnit(TimeUnit.SECONDS), requests);
     return docs.compose(v -> server.listen());
   }
 

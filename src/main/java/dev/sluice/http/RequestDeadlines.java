@@ -16,23 +16,28 @@ import java.util.concurrent.TimeUnit;
  * are a list, oldest first; an answered one unlinks itself (O(1)), and one periodic timer per event
  * loop fails the expired ones at the head. A request so fails between its deadline and one tick
  * later (the tick is a 20th of the timeout, 5 ms to 250 ms). One instance per HTTP verticle, used
- * on its event loop only, so nothing is shared between threads.
+ * on its event loop only, so nothing is shared between threads. Requests answered before the router
+ * ({@link HotReads}) are tracked the same way through {@link #track}.
  */
 final class RequestDeadlines implements Handler<RoutingContext> {
   private final long timeoutNanos;
   private final int status;
   /** Sentinel of the circular list: head.next is the oldest pending request, head.prev the newest. */
-  private final Pending head = new Pending(null, 0);
+  private final Pending head = new Pending(null, null, 0);
 
-  private final class Pending {
-    final RoutingContext ctx;
-    final long deadline;
-    Pending prev = this;
-    Pending next = this;
-    int endHandler;
+  /** A request waiting for its answer; {@link #unlink} when it is answered. */
+  final class Pending {
+    /** The routed request, or null for one tracked by {@link #track} with its own {@code expire}. */
+    private final RoutingContext ctx;
+    private final Runnable expire;
+    private final long deadline;
+    private Pending prev = this;
+    private Pending next = this;
+    private int endHandler;
 
-    Pending(RoutingContext ctx, long deadline) {
+    private Pending(RoutingContext ctx, Runnable expire, long deadline) {
       this.ctx = ctx;
+      this.expire = expire;
       this.deadline = deadline;
     }
 
@@ -51,13 +56,22 @@ final class RequestDeadlines implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Pending p = new Pending(ctx, System.nanoTime() + timeoutNanos);
+    Pending p = append(new Pending(ctx, null, System.nanoTime() + timeoutNanos));
+    p.endHandler = ctx.addEndHandler(v -> p.unlink());
+    ctx.next();
+  }
+
+  /** Runs {@code expire} at the deadline unless the returned entry is unlinked first. On this loop only. */
+  Pending track(Runnable expire) {
+    return append(new Pending(null, expire, System.nanoTime() + timeoutNanos));
+  }
+
+  private Pending append(Pending p) {
     p.prev = head.prev;
     p.next = head;
     head.prev.next = p;
     head.prev = p;
-    p.endHandler = ctx.addEndHandler(v -> p.unlink());
-    ctx.next();
+    return p;
   }
 
   private void expire() {
@@ -65,8 +79,10 @@ final class RequestDeadlines implements Handler<RoutingContext> {
     while (head.next != head && head.next.deadline - now <= 0) {
       Pending p = head.next;
       p.unlink();
-      // As TimeoutHandler: only if the request has not ended meanwhile (nor been restarted by the router).
-      if (p.ctx.removeEndHandler(p.endHandler)) {
+      if (p.ctx == null) {
+        p.expire.run();
+      } else if (p.ctx.removeEndHandler(p.endHandler)) {
+        // As TimeoutHandler: only if the request has not ended meanwhile (nor been restarted by the router).
         if (!p.ctx.request().isEnded()) p.ctx.request().resume();
         p.ctx.fail(status);
       }

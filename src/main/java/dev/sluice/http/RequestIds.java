@@ -1,6 +1,7 @@
 package dev.sluice.http;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,10 +22,15 @@ final class RequestIds {
   static String of(RoutingContext ctx) {
     String id = ctx.get(KEY);
     if (id != null) return id;
-    String given = ctx.request().getHeader(HEADER);
-    id = acceptable(given) ? given : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    id = of(ctx.request());
     ctx.put(KEY, id);
     return id;
+  }
+
+  /** The id of a request answered without a routing context (see {@link HotReads}): asked for once. */
+  static String of(HttpServerRequest request) {
+    String given = request.getHeader(HEADER);
+    return acceptable(given) ? given : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
   }
 
   /** 1 to 128 visible ASCII characters: nothing that could break a log line or a header. */

@@ -6,6 +6,7 @@ import dev.sluice.error.ErrorMapper;
 import dev.sluice.logging.LogContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -33,18 +34,29 @@ final class Responses {
     String requestId = RequestIds.of(ctx);
     Principal caller = Auth.principal(ctx);
     try (LogContext ignored = LogContext.open(requestId, caller == null ? null : caller.tenant())) {
-      ApiError error = toApiError(ctx);
-      HttpServerResponse res = ctx.response();
-      if (res.headWritten()) {
-        // The body was already streaming: the only honest thing left is to cut the connection.
-        LOG.warning("failure after the response started: " + error.code());
-        ctx.request().connection().close();
-        return;
-      }
-      res.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).putHeader(RequestIds.HEADER, requestId);
-      if (error.retryAfterSeconds() > 0) res.putHeader(RETRY_AFTER, String.valueOf(error.retryAfterSeconds()));
-      res.end(error.toBuffer());
+      write(ctx.request(), requestId, toApiError(ctx));
     }
+  }
+
+  /** The same answer for a request served before the router ({@link HotReads}). */
+  static void failure(HttpServerRequest request, Principal caller, Throwable t) {
+    String requestId = RequestIds.of(request);
+    try (LogContext ignored = LogContext.open(requestId, caller == null ? null : caller.tenant())) {
+      write(request, requestId, t instanceof HttpException he ? fromStatus(he.getStatusCode()) : ErrorMapper.map(t));
+    }
+  }
+
+  private static void write(HttpServerRequest request, String requestId, ApiError error) {
+    HttpServerResponse res = request.response();
+    if (res.headWritten()) {
+      // The body was already streaming: the only honest thing left is to cut the connection.
+      LOG.warning("failure after the response started: " + error.code());
+      request.connection().close();
+      return;
+    }
+    res.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).putHeader(RequestIds.HEADER, requestId);
+    if (error.retryAfterSeconds() > 0) res.putHeader(RETRY_AFTER, String.valueOf(error.retryAfterSeconds()));
+    res.end(error.toBuffer());
   }
 
   private static ApiError toApiError(RoutingContext ctx) {

@@ -91,6 +91,14 @@ public final class RateLimiter {
     });
   }
 
+  /** Whether any limit applies to this caller and path (spends nothing; {@link #check} decides). */
+  public boolean limits(Principal p, String path) {
+    for (Limit l : settings.limits()) {
+      if (applies(l, p, path)) return true;
+    }
+    return false;
+  }
+
   static boolean applies(Limit l, Principal p, String path) {
     return (l.tenants().isEmpty() || l.tenants().contains(p.tenant()))
         && (l.roles().isEmpty() || l.roles().contains(p.role().name().toLowerCase(Locale.ROOT)))

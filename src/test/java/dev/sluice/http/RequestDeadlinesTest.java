@@ -31,10 +31,22 @@ class RequestDeadlinesTest {
       @Override
       public Future<?> start() {
         Router router = Router.router(vertx);
-        router.route().handler(new RequestDeadlines(vertx, 200, 504));
+        RequestDeadlines deadlines = new RequestDeadlines(vertx, 200, 504);
+        router.route().handler(deadlines);
         router.get("/never").handler(ctx -> { }); // never answers
         router.get("/now").handler(ctx -> ctx.response().end("ok"));
-        return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+        // requests served without the router (as HotReads does): tracked, and unlinked when answered
+        return vertx.createHttpServer().requestHandler(req -> {
+              if (!req.path().startsWith("/raw/")) {
+                router.handle(req);
+                return;
+              }
+              RequestDeadlines.Pending p = deadlines.track(() -> req.response().setStatusCode(504).end("expired"));
+              if (req.path().equals("/raw/now")) {
+                p.unlink();
+                req.response().end("ok");
+              }
+            }).listen(0, "127.0.0.1")
             .onSuccess(s -> port = s.actualPort());
       }
     };
@@ -66,5 +78,20 @@ class RequestDeadlinesTest {
     // the list is empty again: a new request is timed from its own start, and an answered one is not failed
     assertEquals(200, get(client, "/now").join().statusCode());
     assertEquals(504, get(client, "/never").join().statusCode());
+  }
+
+  @Test
+  @DisplayName("requests tracked without the router: expired ones run their action once, unlinked ones never")
+  void trackedRequests() {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<CompletableFuture<HttpResponse<String>>> never = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> now = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      never.add(get(client, "/raw/never"));
+      now.add(get(client, "/raw/now"));
+      never.add(get(client, "/never")); // routed and tracked requests share one list
+    }
+    for (var r : now) assertEquals("ok", r.join().body());
+    for (var r : never) assertEquals(504, r.join().statusCode());
   }
 }
