@@ -25,11 +25,14 @@ final class PageReader {
   private final Catalog catalog;
   private final SluiceConfig.Reads limits;
   private final SqlClient client;
+  /** Uncached keyset pages asked for twice in one turn run once (see SameTurnReads). */
+  private final SameTurnReads<Buffer> sameTurn;
 
-  PageReader(Catalog catalog, SluiceConfig.Reads limits, SqlClient client) {
+  PageReader(Catalog catalog, SluiceConfig.Reads limits, SqlClient client, io.vertx.core.Context context) {
     this.catalog = catalog;
     this.limits = limits;
     this.client = client;
+    this.sameTurn = new SameTurnReads<>(context);
   }
 
   /** The page's statements; see {@link PageSql}. */
@@ -39,8 +42,12 @@ final class PageReader {
 
   /** Runs a planned page; the total (offset pages with count) comes from {@code counter}, e.g. through a cache. */
   Future<Buffer> execute(PageQuery q, java.util.function.Function<PageQuery, Future<Long>> counter) {
+    if (q.page() == null) {
+      // The statement and its values determine the body, as for the page cache's key (CachedReads).
+      return sameTurn.read(q.sql() + '|' + q.params().canonical() + '|' + q.embedded(),
+          () -> client.preparedQuery(q.sql()).execute(q.params().tuple()).map(rs -> keysetBody(q, rs)));
+    }
     Future<RowSet<Row>> rows = client.preparedQuery(q.sql()).execute(q.params().tuple());
-    if (q.page() == null) return rows.map(rs -> keysetBody(q, rs));
     Future<Long> total = q.countSql() == null ? Future.succeededFuture(null) : counter.apply(q);
     return Future.all(rows, total).map(v -> offsetBody(q, rows.result(), total.result()));
   }

@@ -77,7 +77,7 @@ public final class PgVerticle extends VerticleBase {
   }
 
   private ReadSource source(SqlClient pageSql, SqlClient pointSql) {
-    return new ReadSource(new PageReader(catalog, config.reads(), pageSql),
+    return new ReadSource(new PageReader(catalog, config.reads(), pageSql, context),
         new PointReader(catalog, pointSql, context, config.reads().coalesceMaxBatch()));
   }
 

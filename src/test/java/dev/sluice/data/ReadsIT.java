@@ -106,7 +106,7 @@ class ReadsIT {
   @DisplayName("the keyset SQL is a row-value comparison with no OFFSET")
   void keysetSql() {
     JsonObject first = ok("/v1/leads?order=created_at.desc&limit=5");
-    String sql = new PageReader(gw.gateway.catalog(), gw.config.reads(), null).plan(new dev.sluice.bus.DataRequest(
+    String sql = new PageReader(gw.gateway.catalog(), gw.config.reads(), null, null).plan(new dev.sluice.bus.DataRequest(
         "leads", 1, null, new JsonObject().put("order", "created_at.desc").put("limit", "5")
         .put("after", first.getString("next")), null, true)).sql();
     assertTrue(sql.contains("(t.created_at, t.id) < ($2, $3)"), sql);
