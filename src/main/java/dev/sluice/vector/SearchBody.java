@@ -11,11 +11,12 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Reads a search body in one streaming pass. The vector, nearly all of the body, goes straight
- * into a float[] with Jackson's fast float parser, instead of becoming a JsonArray of boxed
- * Doubles first: parsing the 384 numbers was the largest cost of a search in the gateway. The
- * other fields are small scalars, kept as a JsonObject for {@link SearchRequest} to validate
- * (a structure where a scalar belongs becomes an empty one, which validation refuses by name).
+ * Reads a search body. The vector, nearly all of the body, goes straight from the bytes into a
+ * float[] ({@link VectorBytes}) and Jackson parses the rest with the array cut out; a body that is
+ * not that plain case is parsed by Jackson alone, its vector too (Jackson's fast float parser into a
+ * float[], no JsonArray of boxed Doubles). The other fields are small scalars, kept as a JsonObject
+ * for {@link SearchRequest} to validate (a structure where a scalar belongs becomes an empty one,
+ * which validation refuses by name).
  */
 final class SearchBody {
   /**

@@ -32,7 +32,7 @@ final class VectorClients {
       // of the table were read (8,834 against 667 for the custom plan of the default search), so it never
       // took it, and planning the custom plan (0.14 ms, folding the 384-number vector into constants) came
       // with every search. The generic plan is the same index scan; the pgbench baseline (literal vector,
-      // no parameters) never plans either. Measured: see the README's vector section.
+      // no parameters) never plans either (figures: README, vector search).
       o.addProperty("plan_cache_mode", s.planCacheMode().setting());
     }
     return o;
