@@ -27,6 +27,10 @@ public final class StrictJson {
     return FACTORY.createParser(body.getBytes());
   }
 
+  public static JsonParser parser(byte[] body) throws IOException {
+    return FACTORY.createParser(body);
+  }
+
   /** The current string token's text, or a parse error when it holds a lone surrogate. */
   public static String text(JsonParser p) throws IOException {
     String s = p.getText();

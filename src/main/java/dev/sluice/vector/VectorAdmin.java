@@ -31,7 +31,7 @@ final class VectorAdmin {
   private static final String SESSION_SQL = "SELECT current_setting('hnsw.ef_search', true), "
       + "current_setting('hnsw.iterative_scan', true), current_setting('hnsw.max_scan_tuples', true), "
       + "current_setting('ivfflat.probes', true), current_setting('ivfflat.iterative_scan', true), "
-      + "current_setting('ivfflat.max_probes', true) "
+      + "current_setting('ivfflat.max_probes', true), current_setting('plan_cache_mode') "
       // The literal makes PostgreSQL load pgvector while parsing, so its settings exist in this session even
       // when nothing here has used it yet (a fresh PgBouncer server connection): its values, not NULLs.
       + "FROM (SELECT '[0]'::vector) AS pgvector_loaded";
@@ -57,7 +57,8 @@ final class VectorAdmin {
       return new JsonObject()
           .put("hnsw.ef_search", row.getString(0)).put("hnsw.iterative_scan", row.getString(1))
           .put("hnsw.max_scan_tuples", row.getString(2)).put("ivfflat.probes", row.getString(3))
-          .put("ivfflat.iterative_scan", row.getString(4)).put("ivfflat.max_probes", row.getString(5));
+          .put("ivfflat.iterative_scan", row.getString(4)).put("ivfflat.max_probes", row.getString(5))
+          .put("plan_cache_mode", row.getString(6));
     });
     return Future.all(Future.all(each), session).map(v -> {
       JsonArray cols = new JsonArray();
@@ -70,7 +71,8 @@ final class VectorAdmin {
               .put("iterativeScan", settings.iterativeScan())
               .put("maxScanTuples", settings.maxScanTuples())
               .put("maxProbes", settings.maxProbes())
-              .put("allowExact", settings.allowExact()))
+              .put("allowExact", settings.allowExact())
+              .put("planCacheMode", settings.planCacheMode().setting()))
           .put("session", session.result())
           .toBuffer();
     });

@@ -25,10 +25,11 @@ import java.util.Map;
  * @param allowExact whether a request may ask for {"exact": true} (index off, a full scan)
  * @param instances search verticles; 0 = one per event loop (HTTP requests call the one on their own loop in-process)
  * @param poolSize connections of each verticle's search pool, one search at a time each (with knobs of their own or not)
+ * @param planCacheMode plan_cache_mode of the search connections (see {@link VectorClients#connectOptions})
  * @param indexes expected index builds, by resource and column; a live index that differs fails the start
  */
 public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeScan, int maxScanTuples, int maxProbes,
-                             boolean allowExact, int instances, int poolSize,
+                             boolean allowExact, int instances, int poolSize, SluiceConfig.PlanCacheMode planCacheMode,
                              Map<String, Map<String, IndexBuild>> indexes) {
 
   /** pgvector's limits: hnsw.ef_search 1..1000, ivfflat.probes 1..32768. */
@@ -82,6 +83,7 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
         bool(v, "allowExact", "vector.allowExact", true),
         integer(v, "instances", "vector.instances", 0, 0, 64),
         integer(v, "poolSize", "vector.poolSize", 2, 1, 500),
+        planCacheMode(v),
         Map.copyOf(indexes));
   }
 
@@ -93,6 +95,15 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
   /** IVFFlat has no strict order: anything but off is relaxed_order there. */
   String ivfflatIterativeScan() {
     return iterativeScan.equals("off") ? "off" : "relaxed_order";
+  }
+
+  private static SluiceConfig.PlanCacheMode planCacheMode(JsonObject v) {
+    String s = string(v, "planCacheMode", "force_generic_plan");
+    try {
+      return SluiceConfig.PlanCacheMode.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("vector.planCacheMode: must be force_generic_plan, auto or force_custom_plan, got '" + s + "'");
+    }
   }
 
   private static Tuning knob(JsonObject v, String name, int dflt, int limit) {

@@ -298,7 +298,8 @@ class VectorIT {
     String dflt = String.valueOf(settings.efSearch().dflt());
     // one connection: whatever a query leaves behind, the next user of the pool sees it
     VectorSettings single = new VectorSettings(settings.efSearch(), settings.probes(), settings.iterativeScan(),
-        settings.maxScanTuples(), settings.maxProbes(), settings.allowExact(), 1, 1, settings.indexes());
+        settings.maxScanTuples(), settings.maxProbes(), settings.allowExact(), 1, 1, settings.planCacheMode(),
+        settings.indexes());
     Pool one = VectorClients.pool(gw.vertx, gw.config.pg(), gw.config.pg().url(), single);
     try {
       VectorIndexes.Columns columns = Http.await(VectorIndexes.verify(one, gw.gateway.catalog(), settings));
@@ -407,6 +408,11 @@ class VectorIT {
     // Behind PgBouncer a bare connection has the server's setting (each search sets the default itself).
     assertEquals(gw.config.pg().pgbouncer() ? show(gw.db) : String.valueOf(settings().efSearch().dflt()),
         report.getJsonObject("session").getString("hnsw.ef_search"));
+    // Searches run with generic plans (auto re-planned every one); behind PgBouncer statements are unnamed anyway.
+    if (!gw.config.pg().pgbouncer()) {
+      assertEquals("force_generic_plan", report.getJsonObject("session").getString("plan_cache_mode"));
+    }
+    assertEquals("force_generic_plan", report.getJsonObject("knobs").getString("planCacheMode"));
     assertNull(byResource.get("leads"));
   }
 

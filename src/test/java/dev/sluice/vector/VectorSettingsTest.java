@@ -23,6 +23,7 @@ class VectorSettingsTest {
     assertEquals("relaxed_order", s.iterativeScan());
     assertEquals("relaxed_order", s.ivfflatIterativeScan());
     assertEquals(20_000, s.maxScanTuples());
+    assertEquals(dev.sluice.config.SluiceConfig.PlanCacheMode.FORCE_GENERIC_PLAN, s.planCacheMode());
   }
 
   @Test
@@ -54,5 +55,9 @@ class VectorSettingsTest {
             .put("embedding", new JsonObject().put("type", "btree"))))));
     assertEquals("vector.maxScanTuples: must be a whole number, got 'many'",
         error(new JsonObject().put("maxScanTuples", "many")));
+    assertEquals("vector.planCacheMode: must be force_generic_plan, auto or force_custom_plan, got 'sometimes'",
+        error(new JsonObject().put("planCacheMode", "sometimes")));
+    assertEquals(dev.sluice.config.SluiceConfig.PlanCacheMode.AUTO,
+        VectorSettings.from(new JsonObject().put("planCacheMode", "auto")).planCacheMode());
   }
 }
