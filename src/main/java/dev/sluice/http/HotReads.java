@@ -57,7 +57,7 @@ final class HotReads implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest req) {
-    if (req.method() != HttpMethod.GET || req.version() != HttpVersion.HTTP_1_1) {
+    if (!HttpMethod.GET.equals(req.method()) || req.version() != HttpVersion.HTTP_1_1) {
       router.handle(req);
       return;
     }
