@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  *   <li>{@link #invalidRequest}: what Netty could not decode (a request line over the limit: 414,
  *   headers over the limit: 431, anything else malformed: 400), answered and closed — Vert.x's
  *   default handler answers with an empty body.</li>
- *   <li>{@link #guard}: an HTTP/1.1 request without Host (RFC 9112 3.2: 400), a request with both
+ *   <li>{@link #guard}: an HTTP/1.1 request without Host (RFC 9112 3.2: 400) or with a Host that is not a
+ *   valid host[:port] (400), a request with both
  *   Content-Length and Transfer-Encoding, or a Transfer-Encoding that does not end in chunked
  *   (RFC 9112 6.3: the length cannot be trusted, so 400 and the connection closed: a proxy in front
  *   might frame the bytes differently and run the rest as a request of its own).</li>
@@ -100,6 +101,10 @@ final class ProtocolGuard {
     }
     if (req.version() == HttpVersion.HTTP_1_1 && req.headers().get(HttpHeaders.HOST) == null) {
       return ApiError.badRequest("An HTTP/1.1 request needs a Host header.");
+    }
+    if (req.headers().get(HttpHeaders.HOST) != null && req.authority() == null) {
+      // vertx-web would fail it with its own exception, which the failure handler could only call a 500
+      return ApiError.badRequest("The Host header is not a valid host[:port].");
     }
     if (!validEscapes(req.uri())) {
       return ApiError.badRequest("The request URI has a % that does not start an escape such as %2C.");

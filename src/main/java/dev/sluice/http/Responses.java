@@ -62,6 +62,10 @@ final class Responses {
   private static ApiError toApiError(RoutingContext ctx) {
     Throwable t = ctx.failure();
     if (t instanceof HttpException he) return fromStatus(he.getStatusCode());
+    // vertx-web refuses some requests itself with a 4xx and a cause of its own (a VertxException): the status stands
+    if (t != null && !(t instanceof ApiError) && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      return fromStatus(ctx.statusCode());
+    }
     if (t != null) return ErrorMapper.map(t);
     return fromStatus(ctx.statusCode());
   }
