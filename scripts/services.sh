@@ -256,6 +256,17 @@ as_pg() {
 
 pg_os_user() { if [ "$IS_ROOT" -eq 1 ]; then printf postgres; else id -un; fi; }
 
+# Starts a server with only stdin, stdout and stderr open: a daemon keeps every descriptor it inherits,
+# so one started under `flock FILE ./sluice test` (or while this script holds its own lock, fd 9) would
+# hold that lock for as long as it runs.
+detached() (
+  for fd in /proc/$BASHPID/fd/*; do
+    n="${fd##*/}"
+    if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-"; fi
+  done 2>/dev/null
+  "$@"
+)
+
 # Every parent of the data folder must be traversable by the postgres user.
 ensure_traversable() {
   [ "$IS_ROOT" -eq 1 ] || return 0
@@ -407,7 +418,7 @@ start_pg() {
   say "starting PostgreSQL $PG_MAJOR on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
   touch "$PG_LOG"
   [ "$IS_ROOT" -eq 0 ] || chown postgres:postgres "$PG_LOG"
-  if ! as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1 9>&-; then
+  if ! detached as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1; then
     log_tail "$PG_LOG"
     die "PostgreSQL did not start"
   fi
@@ -477,7 +488,7 @@ start_replica() {
   say "starting the replica on 127.0.0.1:$REPLICA_PORT (log: $REPLICA_LOG)"
   touch "$REPLICA_LOG"
   [ "$IS_ROOT" -eq 0 ] || chown postgres:postgres "$REPLICA_LOG"
-  if ! as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -l "$REPLICA_LOG" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1 9>&-; then
+  if ! detached as_pg "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -l "$REPLICA_LOG" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1; then
     log_tail "$REPLICA_LOG"
     die "the replica did not start"
   fi
@@ -585,7 +596,7 @@ start_pgbouncer() {
   write_pgbouncer_conf
   say "starting PgBouncer (transaction mode) on 127.0.0.1:$PGBOUNCER_PORT (log: $PGBOUNCER_LOG)"
   # PgBouncer refuses to run as root: it runs as the cluster's OS user.
-  if ! as_pg "$PGBOUNCER_BIN" -d -q "$PGBOUNCER_INI" >"$PGBOUNCER_DIR/start.log" 2>&1 9>&-; then
+  if ! detached as_pg "$PGBOUNCER_BIN" -d -q "$PGBOUNCER_INI" >"$PGBOUNCER_DIR/start.log" 2>&1; then
     log_tail "$PGBOUNCER_DIR/start.log"; log_tail "$PGBOUNCER_LOG"
     die "PgBouncer did not start"
   fi
@@ -644,7 +655,7 @@ start_redis() {
   fi
   write_redis_conf
   say "starting Redis on 127.0.0.1:$REDIS_PORT (log: $REDIS_LOG)"
-  if ! redis-server "$REDIS_CONF" >>"$REDIS_LOG" 2>&1 9>&-; then
+  if ! detached redis-server "$REDIS_CONF" >>"$REDIS_LOG" 2>&1; then
     log_tail "$REDIS_LOG"
     die "redis-server failed to start"
   fi
