@@ -111,7 +111,7 @@ public final class Gateway {
               .compose(v -> deploy(vertx, ids, () -> new WriteVerticle(config, catalog, schema.writeTargets(), replicas, embeddings.get()), config.writes().verticleInstances()))
               .compose(v -> deploy(vertx, ids, () -> new MaintenanceVerticle(config, catalog, cache, replicas, registry), 1))
               .compose(v -> loadDocuments(vertx, config))
-              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, schema.vectorColumns(), replicas, embeddings.get()), VectorSettings.from(config).verticles()))
+              .compose(v -> deploy(vertx, ids, () -> new VectorVerticle(config, catalog, schema.vectorColumns(), replicas, embeddings.get()), VectorSettings.from(config).verticles(config.eventLoops())))
               .compose(v -> AccessControl.start(vertx, config, registry))
               .compose(access -> deploy(vertx, ids, () -> new HttpVerticle(config, registry, catalog, feed, access), config.http().verticles())
                   .onFailure(err -> access.close())

@@ -36,8 +36,8 @@ public final class Main {
     ClusterSettings cluster = ClusterSettings.from(config.raw().getJsonObject("cluster"));
     // Built here, on the main thread: a Vert.x built on another Vert.x's event loop warns (and shares nothing).
     Future<Vertx> built = clustered
-        ? metrics.newClusteredVertx(cluster.clusterManager(), cluster.host())
-        : Future.succeededFuture(metrics.newVertx());
+        ? metrics.newClusteredVertx(cluster.clusterManager(), cluster.host(), config.eventLoops())
+        : Future.succeededFuture(metrics.newVertx(config.eventLoops()));
     built
         .compose(v -> {
           vertxRef.set(v);

@@ -253,7 +253,7 @@ final class Advisor {
     SluiceConfig.Pg pg = config.pg();
     int reads = pg.instances() * pg.connectionsPerVerticle();
     int writes = config.writes().verticleInstances() * config.writes().poolSize();
-    int search = vector.verticles() * vector.poolSize();
+    int search = vector.verticles(config.eventLoops()) * vector.poolSize();
     int own = 2 + 1 + 1 + (pg.replicas().urls().isEmpty() ? 0 : 1); // diagnostics, gauges, advice, replica monitor
     int perGateway = reads + writes + search + own;
     int fit = perGateway == 0 ? 0 : max / perGateway;

@@ -33,13 +33,14 @@ public record SluiceConfig(
     List<ResourceSpec> resources,
     SloSettings slo,
     Writes writes,
+    int eventLoops,
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, long bodyLimitBytes, int requestTimeoutMs, int shutdownGraceMs,
                      boolean inProcess, boolean hotReads) {
-    /** HTTP verticles deployed: one per event loop unless configured. */
+    /** HTTP verticles deployed: one per event loop unless configured (resolved when the configuration is read). */
     public int verticles() {
-      return onePerEventLoop(instances);
+      return instances;
     }
   }
 
@@ -48,8 +49,18 @@ public record SluiceConfig(
    * verticles all count this way, so with the defaults every loop holds one of each and an HTTP request
    * finds the data verticle it calls in-process on its own loop (bus.LocalCalls).
    */
-  public static int onePerEventLoop(int configured) {
-    return configured > 0 ? configured : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  public static int onePerEventLoop(int configured, int eventLoops) {
+    return configured > 0 ? configured : eventLoops;
+  }
+
+  /**
+   * The event loops of the gateway's Vert.x: as configured, or one per core (0). Vert.x's own default is
+   * two per core; one per core measured 1.25–1.5 × the uncached point reads and 1.4–1.55 × the uncached
+   * keyset pages on two cores (fewer, busier loops coalesce more per statement and switch less; results
+   * 2026-12-02-s5-reads.md). Cores as Vert.x counts them (its default is twice that), container limits included.
+   */
+  public static int eventLoops(int configured) {
+    return configured > 0 ? configured : Math.max(1, io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2);
   }
 
   /**
@@ -64,9 +75,9 @@ public record SluiceConfig(
                    int pipeliningLimit, int maxWaitQueueSize,
                    int connectionTimeoutMs, int statementTimeoutMs, int preparedStatementCacheSize, Replicas replicas,
                    boolean pgbouncer, String directUrl) {
-    /** Postgres verticles deployed: one per event loop unless configured. */
+    /** Postgres verticles deployed: one per event loop unless configured (resolved when the configuration is read). */
     public int instances() {
-      return onePerEventLoop(verticleInstances);
+      return verticleInstances;
     }
 
     /** Connections each Postgres verticle opens to one server: its page client's and its point client's. */
@@ -126,11 +137,12 @@ public record SluiceConfig(
 
   public static SluiceConfig from(JsonObject json) {
     Settings root = new Settings("", json);
+    int eventLoops = eventLoops(root.integer("eventLoops", 0, 0, 256));
     Settings h = root.child("http");
     Http http = new Http(
         h.string("host", "0.0.0.0"),
         h.integer("port", 8080, 1, 65535),
-        h.integer("instances", 0, 0, 256),
+        onePerEventLoop(h.integer("instances", 0, 0, 256), eventLoops),
         h.number("bodyLimitBytes", 10L << 20),
         h.integer("requestTimeoutMs", 30000, 100, 3_600_000),
         h.integer("shutdownGraceMs", 10000, 0, 600_000),
@@ -141,7 +153,7 @@ public record SluiceConfig(
     Settings p = root.child("pg");
     Pg pg = new Pg(
         p.string("url", null),
-        p.integer("verticleInstances", 0, 0, 64),
+        onePerEventLoop(p.integer("verticleInstances", 0, 0, 64), eventLoops),
         p.integer("poolSize", 2, 1, 500),
         p.integer("pointPoolSize", 1, 1, 500),
         p.choice("pagePlanCacheMode", "force_generic_plan", PlanCacheMode.class, "force_generic_plan, auto or force_custom_plan"),
@@ -197,7 +209,7 @@ public record SluiceConfig(
     // Validated here with the rest; read where they are used (JwtSettings.from, RateLimitSettings.from).
     JwtSettings.from(root.child("auth").child("jwt"));
     RateLimitSettings.from(root.child("rateLimits"));
-    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, writes, json);
+    return new SluiceConfig(http, pg, redis, cache, reads, demo, keys, resources, slo, writes, eventLoops, json);
   }
 
   private static Replicas replicas(Settings r) {

@@ -22,13 +22,14 @@ public record Metrics(PrometheusMeterRegistry registry, SqlObserver sql) {
     return new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new SqlObserver());
   }
 
-  public Vertx newVertx() {
-    return builder(new VertxOptions()).build();
+  /** @param eventLoops the gateway's event loops ({@code SluiceConfig.eventLoops}) */
+  public Vertx newVertx(int eventLoops) {
+    return builder(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
   }
 
   /** A clustered Vert.x: the same observers, plus the cluster manager and the event-bus host. */
-  public Future<Vertx> newClusteredVertx(ClusterManager clusterManager, String eventBusHost) {
-    VertxOptions options = new VertxOptions();
+  public Future<Vertx> newClusteredVertx(ClusterManager clusterManager, String eventBusHost, int eventLoops) {
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(eventLoops);
     options.getEventBusOptions().setHost(eventBusHost).setPort(0);
     return builder(options).withClusterManager(clusterManager).buildClustered();
   }

@@ -88,8 +88,8 @@ public record VectorSettings(Tuning efSearch, Tuning probes, String iterativeSca
   }
 
   /** Search verticles deployed: one per event loop unless configured (as pg.instances). */
-  public int verticles() {
-    return SluiceConfig.onePerEventLoop(instances);
+  public int verticles(int eventLoops) {
+    return SluiceConfig.onePerEventLoop(instances, eventLoops);
   }
 
   /** IVFFlat has no strict order: anything but off is relaxed_order there. */

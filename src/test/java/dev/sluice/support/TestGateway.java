@@ -164,8 +164,10 @@ public final class TestGateway {
   }
 
   private static Future<Vertx> newVertx(Metrics metrics, ClusterSettings cluster) {
-    return cluster == null ? Future.succeededFuture(metrics.newVertx())
-        : metrics.newClusteredVertx(cluster.clusterManager(), cluster.host());
+    // The configuration's default loop count (tests do not set eventLoops), before the configuration is read.
+    int loops = dev.sluice.config.SluiceConfig.eventLoops(0);
+    return cluster == null ? Future.succeededFuture(metrics.newVertx(loops))
+        : metrics.newClusteredVertx(cluster.clusterManager(), cluster.host(), loops);
   }
 
   /** A second gateway (own Vert.x, own port) on the same database as {@code first}. */
