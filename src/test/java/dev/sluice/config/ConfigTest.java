@@ -27,6 +27,25 @@ class ConfigTest {
   }
 
   @Test
+  @DisplayName("event loops: one per core by default, or as set; '0 instances' of HTTP, Postgres and search verticles is that count")
+  void eventLoops() {
+    SluiceConfig d = SluiceConfig.from(minimal());
+    int cores = Math.max(1, io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE / 2);
+    assertEquals(cores, d.eventLoops());
+    assertEquals(cores, d.http().verticles());
+    assertEquals(cores, d.pg().instances());
+    // SLUICE_EVENT_LOOPS overrides the key conf/sluice.yaml has (EnvOverrides sets the keys the file holds)
+    SluiceConfig three = SluiceConfig.from(EnvOverrides.apply(minimal().put("eventLoops", 0), Map.of("SLUICE_EVENT_LOOPS", "3")));
+    assertEquals(3, three.eventLoops());
+    assertEquals(3, three.http().verticles());
+    assertEquals(3, three.pg().instances());
+    assertEquals(3, dev.sluice.vector.VectorSettings.from(three).verticles(three.eventLoops()));
+    JsonObject fixed = minimal();
+    fixed.getJsonObject("http").put("instances", 1);
+    assertEquals(1, SluiceConfig.from(fixed).http().verticles(), "a configured count stands");
+  }
+
+  @Test
   @DisplayName("an environment variable overrides the nested key it names, keeping its type")
   void envOverrides() {
     JsonObject json = EnvOverrides.apply(minimal(), Map.of(
