@@ -32,9 +32,9 @@ import java.util.function.Function;
  *
  * <p>Only the plain case takes it; everything else goes to the router, which answers it as before:
  * not HTTP/1.1 GET, a path other than {@code /v1/} plus two segments of unreserved characters (so no
- * escapes or dot segments to normalise, and {@code changes}, the change feed, excluded), no valid
- * authority, no API key (a JWT or a missing credential), a caller some rate limit applies to, or no
- * point-read verticle on this event loop. The query string is decoded as vertx-web decodes it.
+ * escapes or dot segments to normalise, and {@code changes}, the change feed, excluded), no API key
+ * (a JWT or a missing credential), a caller some rate limit applies to, or no point-read verticle on
+ * this event loop. A missing or invalid Host never gets here: {@link ProtocolGuard} answers it first. The query string is decoded as vertx-web decodes it.
  * {@code http.hotReads: false} sends every request through the router.
  */
 final class HotReads implements Handler<HttpServerRequest> {
@@ -65,7 +65,7 @@ final class HotReads implements Handler<HttpServerRequest> {
     int slash = pointReadSlash(path);
     Principal p;
     Function<DataRequest, Future<DataReply>> op;
-    if (slash < 0 || req.authority() == null
+    if (slash < 0
         || (p = keys.fromAuthorizationHeader(req.getHeader(HttpHeaders.AUTHORIZATION)).orElse(null)) == null
         || limiter != null && limiter.limits(p, path)
         || (op = local.onThisThread(Addresses.GET)) == null) {
